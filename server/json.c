@@ -41,6 +41,27 @@ out:
 	return rc;
 }
 
+/* Unknown operations and non-POST requests are refused by a handler, not by
+ * the route: handlers run only after auth_finish(), and a JSON request's
+ * signature covers the body's hash, so it is checked only once the body is
+ * in.  Refusing in the route would answer a wrongly signed request with
+ * UnknownOperationException instead of its auth error (AWS checks the
+ * signature first). */
+static int json_unknown_op(struct sl_req *req)
+{
+	const char *target = req_header(req, "X-Amz-Target");
+
+	return req_fail(req, 400, "UnknownOperationException",
+			"Operation %s is not supported by this service.",
+			target ? target : "(no X-Amz-Target)");
+}
+
+static int json_not_post(struct sl_req *req)
+{
+	return req_fail(req, 405, "UnknownOperationException",
+			"JSON 1.1 operations are POST requests.");
+}
+
 int json_route(struct sl_req *req, const struct json_service *svc)
 {
 	const char *target = req_header(req, "X-Amz-Target");
@@ -49,13 +70,14 @@ int json_route(struct sl_req *req, const struct json_service *svc)
 	if (target && sl_startswith(target, svc->target_prefix) && svc->nops)
 		op = bsearch(target + strlen(svc->target_prefix), svc->ops, svc->nops,
 			     sizeof *svc->ops, op_cmp);
-	if (!op)
-		return req_fail(req, 400, "UnknownOperationException",
-				"Operation %s is not supported by this service.",
-				target ? target : "(no X-Amz-Target)");
-	if (strcmp(req->method, "POST") != 0)
-		return req_fail(req, 405, "UnknownOperationException",
-				"JSON 1.1 operations are POST requests.");
+	if (!op) {
+		req->handler = json_unknown_op;
+		return 0;
+	}
+	if (strcmp(req->method, "POST") != 0) {
+		req->handler = json_not_post;
+		return 0;
+	}
 	req->op = op->name;
 	req->fe_state = (void *)(uintptr_t)op;
 	req->handler = json_dispatch;

@@ -20,7 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "sigv4.h"
+#include "server/sigv4.h"
 
 /* The credentials and time every vector of the suite is signed with. */
 #define TS_SECRET   "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
