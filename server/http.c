@@ -289,6 +289,10 @@ int http_start(struct sl_server *srv)
 		sl_err("cannot resolve listen address %s: %s", cfg->listen_host, gai_strerror(rc));
 		return -1;
 	}
+	/* No MHD_OPTION_LISTENING_ADDRESS_REUSE: its "1" means SO_REUSEPORT,
+	 * which lets a second sagelite bind a port in use and silently share
+	 * its connections.  libmicrohttpd's default (SO_REUSEADDR) still
+	 * allows a quick restart on the same port. */
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if (cfg->threads > 1)
@@ -302,7 +306,6 @@ int http_start(struct sl_server *srv)
 		MHD_OPTION_NOTIFY_COMPLETED, on_complete, srv,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MHD_POOL_BYTES,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)300,
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 		MHD_OPTION_END);
 	freeaddrinfo(ai);

@@ -100,6 +100,7 @@ struct sl_req {
 	const char *op;           /* operation name, for the log */
 	sl_handler_fn handler;
 	void *fe_state;           /* the front end's own per-request data */
+	void *fe_state2;          /* …and the operation's, when it needs some */
 
 	/* Authentication. */
 	struct sl_identity who;

@@ -15,6 +15,11 @@ static int rt_invoke(struct sl_req *req)
 {
 	const char *name = req->fe_state;
 
+	/* Checked here, not in rt_route: the handler runs after the signature
+	 * (which covers the body's hash) has been verified. */
+	if (strcmp(req->method, "POST") != 0)
+		return req_fail(req, 405, "MethodNotAllowed",
+				"The invocations resource only accepts POST.");
 	/* AWS words it so (botocore ValidationError, HTTP 400). */
 	return req_fail(req, 400, "ValidationError", "Endpoint %s of account %s not found.",
 			name, req->who.account_id);
@@ -24,9 +29,6 @@ static int rt_route(struct sl_req *req)
 {
 	const char *p = req->path + strlen("/endpoints/"), *slash = strchr(p, '/');
 
-	if (strcmp(req->method, "POST") != 0)
-		return req_fail(req, 405, "MethodNotAllowed",
-				"The invocations resource only accepts POST.");
 	req->fe_state = req_strdup(req, "");
 	if (slash) {
 		char *name = req_alloc(req, (size_t)(slash - p) + 1);

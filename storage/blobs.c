@@ -142,6 +142,42 @@ void blob_tmp_discard(struct blob_tmp *t)
 	t->path[0] = '\0';
 }
 
+int blob_tmp_append_blob(struct blob_tmp *t, const char *id, uint64_t off, uint64_t n)
+{
+	int fd = blob_open(id), rc = -1;
+	loff_t in_off = (loff_t)off;
+	char buf[65536];
+
+	if (fd < 0) {
+		sl_err("blobs: cannot open blob %s: %s", id, strerror(errno));
+		return -1;
+	}
+	while (n > 0) {
+		ssize_t c = copy_file_range(fd, &in_off, t->fd, NULL, n > (1u << 30) ? (1u << 30) : (size_t)n, 0);
+
+		if (c < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP)) {
+			/* Fall back to read/write. */
+			ssize_t r = pread(fd, buf, n < sizeof buf ? (size_t)n : sizeof buf, in_off);
+
+			if (r <= 0 || blob_tmp_write(t, buf, (size_t)r) < 0)
+				goto out;
+			in_off += r;
+			n -= (uint64_t)r;
+			continue;
+		}
+		if (c <= 0) {
+			sl_err("blobs: copy from %s: %s", id, c < 0 ? strerror(errno) : "short blob");
+			goto out;
+		}
+		n -= (uint64_t)c;
+		t->size += (uint64_t)c;
+	}
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
 int blob_open(const char *id)
 {
 	char p[PATH_MAX];

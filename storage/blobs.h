@@ -31,6 +31,10 @@ int blob_tmp_commit(struct blob_tmp *t, char id[BLOB_ID_LEN + 1]);
 /* Remove the temp file (safe to call twice, or after commit). */
 void blob_tmp_discard(struct blob_tmp *t);
 
+/* Append n bytes of committed blob id, from offset off, to t (in-kernel
+ * copy_file_range, which reflinks where the filesystem can).  0 or -1. */
+int blob_tmp_append_blob(struct blob_tmp *t, const char *id, uint64_t off, uint64_t n);
+
 /* Path of a committed blob.  0, or -1 when id is not a blob id (only
  * lower-case hex of the right length can ever form a path). */
 int blob_path(const char *id, char *out, size_t cap);

@@ -4,6 +4,8 @@
 #include <stdio.h>
 
 #include "db.h"
+#include "objects.h"
+#include "server/util.h"
 
 static void row_to_bucket(sqlite3_stmt *st, struct bucket *b)
 {
@@ -45,4 +47,44 @@ int bucket_get(const char *name, struct bucket *out)
 		row_to_bucket(st, out);
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int bucket_create(const char *name, const char *account_id, const char *region)
+{
+	static const char sql[] = "INSERT OR IGNORE INTO buckets (name, account_id, region, created_at)"
+				  " VALUES (?1, ?2, ?3, ?4)";
+	sqlite3_stmt *st = db_stmt(sql);
+	int rc;
+
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, account_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, region, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 4, sl_wall_time());
+	rc = db_step(st) == SQLITE_DONE ? sqlite3_changes(db_conn()) > 0 : -1;
+	sqlite3_reset(st);
+	return rc;
+}
+
+int bucket_delete(const char *name)
+{
+	static const char sql[] = "DELETE FROM buckets WHERE name = ?1";
+	sqlite3_stmt *st;
+	int rc, empty;
+
+	if (db_begin() < 0)
+		return -1;
+	empty = bucket_is_empty(name);
+	if (empty <= 0) {
+		db_rollback();
+		return empty;
+	}
+	st = db_stmt(sql);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = db_step(st) == SQLITE_DONE ? 1 : -1;
+	sqlite3_reset(st);
+	if (rc < 0 || db_commit() < 0) {
+		db_rollback();
+		return -1;
+	}
+	return rc;
 }

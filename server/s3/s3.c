@@ -20,19 +20,32 @@ static const char *const unsupported_subresources[] = {
 	"policyStatus", "publicAccessBlock", "replication", "requestPayment",
 	"restore", "retention", "select", "torrent", "versioning", "website",
 	"acl", "tagging", "uploads", "uploadId", "delete", "versions", "location",
-	"attributes",
+	"attributes", "partNumber",
 };
 
-/* The whole S3 API surface sagelite answers.  Rows naming a sub-resource
- * come before the plain row for the same method and target. */
+/* The whole S3 API surface sagelite answers.  The first matching row wins:
+ * rows naming a sub-resource or header come before the plain row for the
+ * same method and target. */
 static const struct s3_route routes[] = {
-	{ "GET", S3_SERVICE, NULL, "ListBuckets", s3_list_buckets },
-};
+	{ "GET", S3_SERVICE, NULL, NULL, "ListBuckets", NULL, s3_list_buckets },
 
-struct s3_ctx *s3_ctx_of(struct sl_req *req)
-{
-	return req->fe_state;
-}
+	{ "GET", S3_BUCKET, "location", NULL, "GetBucketLocation", NULL, s3_get_bucket_location },
+	{ "GET", S3_BUCKET, "acl", NULL, "GetBucketAcl", NULL, s3_get_bucket_acl },
+	{ "GET", S3_BUCKET, "versioning", NULL, "GetBucketVersioning", NULL, s3_get_bucket_versioning },
+	{ "GET", S3_BUCKET, "versions", NULL, "ListObjectVersions", NULL, s3_list_object_versions },
+	{ "GET", S3_BUCKET, NULL, NULL, "ListObjects", NULL, s3_list_objects },
+	{ "PUT", S3_BUCKET, NULL, NULL, "CreateBucket", NULL, s3_create_bucket },
+	{ "HEAD", S3_BUCKET, NULL, NULL, "HeadBucket", NULL, s3_head_bucket },
+	{ "DELETE", S3_BUCKET, NULL, NULL, "DeleteBucket", NULL, s3_delete_bucket },
+	{ "POST", S3_BUCKET, "delete", NULL, "DeleteObjects", NULL, s3_delete_objects },
+
+	{ "PUT", S3_OBJECT, NULL, "x-amz-copy-source", "CopyObject", NULL, s3_copy_object },
+	{ "PUT", S3_OBJECT, NULL, NULL, "PutObject", s3_begin_body_write, s3_put_object },
+	{ "GET", S3_OBJECT, "acl", NULL, "GetObjectAcl", NULL, s3_get_object_acl },
+	{ "GET", S3_OBJECT, NULL, NULL, "GetObject", NULL, s3_get_object },
+	{ "HEAD", S3_OBJECT, NULL, NULL, "HeadObject", NULL, s3_get_object },
+	{ "DELETE", S3_OBJECT, NULL, NULL, "DeleteObject", NULL, s3_delete_object },
+};
 
 void s3_xml_begin(struct sl_req *req, const char *root)
 {
@@ -103,45 +116,68 @@ static int parse_address(struct sl_req *req, struct s3_ctx *s3)
 	return 0;
 }
 
-static int s3_dispatch(struct sl_req *req)
+/* Pick the route row for the request (headers only). */
+static const struct s3_route *find_route(struct sl_req *req, const struct s3_ctx *s3,
+					 int *method_known)
 {
-	const struct s3_route *r = NULL;
-	struct s3_ctx *s3 = req->fe_state;
 	size_t i;
 
+	*method_known = 0;
 	for (i = 0; i < sizeof routes / sizeof routes[0]; i++) {
 		const struct s3_route *row = &routes[i];
 
-		if (row->target != s3->target || strcmp(row->method, req->method) != 0)
+		if (row->target != s3->target)
 			continue;
+		if (strcmp(row->method, req->method) != 0)
+			continue;
+		*method_known = 1;
 		if (row->subresource && !req_param(req, row->subresource))
 			continue;
-		r = row;
-		break;
+		if (row->header && !req_header(req, row->header))
+			continue;
+		if (!row->subresource) {
+			size_t k;
+
+			/* A plain row must not swallow a request for a sub-resource. */
+			for (k = 0; k < sizeof unsupported_subresources / sizeof unsupported_subresources[0]; k++)
+				if (req_param(req, unsupported_subresources[k]))
+					return NULL;
+		}
+		return row;
 	}
-	if (r && !r->subresource) {
-		/* A plain row must not swallow a request for a sub-resource. */
-		for (i = 0; i < sizeof unsupported_subresources / sizeof unsupported_subresources[0]; i++)
-			if (req_param(req, unsupported_subresources[i]))
-				r = NULL;
-	}
-	if (!r)
-		return req_fail(req, 501, "NotImplemented",
-				"A header or query you provided implies functionality that is not implemented.");
-	req->op = r->op;
-	return r->fn(req, s3);
+	return NULL;
+}
+
+static int s3_dispatch(struct sl_req *req)
+{
+	struct s3_ctx *s3 = req->fe_state;
+
+	return s3->route->fn(req, s3);
 }
 
 static int s3_route(struct sl_req *req)
 {
 	struct s3_ctx *s3 = xcalloc(1, sizeof *s3);
+	int method_known;
 
 	req_on_cleanup(req, free_ctx, s3);
 	req->fe_state = s3;
 	if (parse_address(req, s3) < 0)
 		return -1;
+	s3->route = find_route(req, s3, &method_known);
+	if (!s3->route) {
+		if (!method_known)
+			return req_fail(req, 405, "MethodNotAllowed",
+					"The specified method is not allowed against this resource.");
+		return req_fail(req, 501, "NotImplemented",
+				"A header or query you provided implies functionality that is not implemented.");
+	}
+	req->op = s3->route->op;
 	req->handler = s3_dispatch;
-	return 0;
+	/* Bodies other than object data are small XML documents. */
+	if (!s3->route->begin)
+		req->max_body = 1024 * 1024;
+	return s3->route->begin ? s3->route->begin(req, s3) : 0;
 }
 
 /* Map an error the HTTP layer raised to S3's code and status. */
