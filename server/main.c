@@ -1,5 +1,6 @@
 /* main.c — the `sagelite` command: a thin layer that picks a subcommand
  * from one table and hands over to the library (server_run and friends). */
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,6 +166,8 @@ int main(int argc, char **argv)
 {
 	size_t i;
 
+	/* sagelite needs digests and HMAC only: skip reading openssl.cnf. */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
 		return cmd_help(0, NULL);
 	if (strcmp(argv[1], "--version") == 0)
