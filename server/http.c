@@ -295,8 +295,12 @@ int http_start(struct sl_server *srv)
 	 * allows a quick restart on the same port. */
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	/* poll, not epoll: libmicrohttpd 0.9.75's edge-triggered epoll loop can
+	 * miss a client's FIN that arrives with the last data (e.g. a body cut
+	 * short), leaving the connection in CLOSE_WAIT until the 300 s timeout
+	 * and holding srv->inflight up, so SIGTERM waits the whole grace. */
 	if (cfg->threads > 1)
-		flags |= MHD_USE_EPOLL;
+		flags |= MHD_USE_POLL;
 	srv->mhd = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_access, srv,
 		MHD_OPTION_SOCK_ADDR, ai->ai_addr,

@@ -134,4 +134,14 @@ int s3_list_object_versions(struct sl_req *req, struct s3_ctx *s3);
 int s3_get_bucket_versioning(struct sl_req *req, struct s3_ctx *s3);
 int s3_delete_objects(struct sl_req *req, struct s3_ctx *s3);
 
+int s3_create_multipart_upload(struct sl_req *req, struct s3_ctx *s3);
+int s3_upload_part_begin(struct sl_req *req, struct s3_ctx *s3);
+int s3_upload_part(struct sl_req *req, struct s3_ctx *s3);
+int s3_upload_part_copy(struct sl_req *req, struct s3_ctx *s3);
+int s3_complete_multipart_begin(struct sl_req *req, struct s3_ctx *s3);
+int s3_complete_multipart_upload(struct sl_req *req, struct s3_ctx *s3);
+int s3_abort_multipart_upload(struct sl_req *req, struct s3_ctx *s3);
+int s3_list_parts(struct sl_req *req, struct s3_ctx *s3);
+int s3_list_multipart_uploads(struct sl_req *req, struct s3_ctx *s3);
+
 #endif
