@@ -221,10 +221,14 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
-		if (!req_failed(req) && take_body(req, upload_data, *upload_data_size) < 0) {
-			*upload_data_size = 0;
-			return send_reply(req);
-		}
+		/* After a failure the rest of the body is read and dropped, so the
+		 * client gets its error once it has sent everything (libmicrohttpd
+		 * cannot reply in the middle of an upload without dropping the
+		 * connection) — unless the body runs past the ceiling. */
+		if (!req_failed(req))
+			take_body(req, upload_data, *upload_data_size);
+		else if ((req->body_received += *upload_data_size) > req->max_body)
+			return MHD_NO;
 		*upload_data_size = 0;
 		return MHD_YES;
 	}

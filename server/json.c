@@ -16,7 +16,8 @@ static int op_cmp(const void *key, const void *row)
 /* The handler: parse the body, run the operation, reply. */
 static int json_dispatch(struct sl_req *req)
 {
-	const struct json_op *op = req->fe_state;
+	const struct json_service *svc = req->fe_state;
+	const struct json_op *op = req->fe_state2;
 	cJSON *in = NULL, *out = NULL;
 	int rc = -1;
 
@@ -30,6 +31,8 @@ static int json_dispatch(struct sl_req *req)
 			goto out;
 		}
 	}
+	if (svc->check && svc->check(req, op->name, in) < 0)
+		goto out;
 	out = cJSON_CreateObject();
 	if (op->fn(req, in, out) < 0)
 		goto out;
@@ -79,7 +82,8 @@ int json_route(struct sl_req *req, const struct json_service *svc)
 		return 0;
 	}
 	req->op = op->name;
-	req->fe_state = (void *)(uintptr_t)op;
+	req->fe_state = (void *)(uintptr_t)svc;
+	req->fe_state2 = (void *)(uintptr_t)op;
 	req->handler = json_dispatch;
 	return 0;
 }

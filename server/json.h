@@ -22,6 +22,9 @@ struct json_service {
 	const char *target_prefix;  /* "SageMaker." */
 	const struct json_op *ops;  /* sorted by name: looked up by bsearch */
 	size_t nops;
+	/* Optional: validate the input before the operation runs (SageMaker's
+	 * declared input specs).  0, or -1 with req_fail(). */
+	int (*check)(struct sl_req *req, const char *op, const cJSON *in);
 };
 
 /* Route a JSON 1.1 request: find the operation named by X-Amz-Target and

@@ -10,7 +10,7 @@ static const struct json_op logs_ops[] = {
 };
 
 static const struct json_service logs_service = {
-	"Logs_20140328.", logs_ops, 0,
+	"Logs_20140328.", logs_ops, 0, NULL,
 };
 
 static int logs_route(struct sl_req *req)

@@ -99,13 +99,15 @@ enum s3_chunked_err s3_chunked_feed(struct s3_chunked *d, const void *data,
 
 /* The body has ended.  Returns S3CH_OK when the stream was complete: the
  * zero-size chunk seen, every signature verified, the trailer section
- * closed (in the signed trailer mode, closed by a verified
+ * closed (in the signed trailer mode, any trailers followed by a verified
  * x-amz-trailer-signature), and the decoded length equal to
  * cfg.decoded_length when one was given.  Else S3CH_INCOMPLETE (or the
  * earlier sticky error).  Leniencies, for clients seen in the wild: the
- * final blank line may be missing once nothing else is outstanding, and in
- * the trailer modes an empty line may sit between the zero-size chunk and
- * the trailers. */
+ * final blank line may be missing once nothing else is outstanding, in the
+ * trailer modes an empty line may sit between the zero-size chunk and the
+ * trailers, and unsigned chunk-size lines may carry ";ext" extensions
+ * (ignored).  A body with no trailers at all is complete here: checking
+ * that the trailer x-amz-trailer announced did arrive is the caller's job. */
 enum s3_chunked_err s3_chunked_finish(struct s3_chunked *d);
 
 /* The first error's message ("chunk signature mismatch", …), or "" when

@@ -11,7 +11,7 @@ static const struct json_op sm_ops[] = {
 };
 
 static const struct json_service sagemaker_service = {
-	"SageMaker.", sm_ops, 0,
+	"SageMaker.", sm_ops, 0, NULL,
 };
 
 static int sm_route(struct sl_req *req)

@@ -126,7 +126,9 @@ class Daemon:
     def check_alive(self):
         """Fail loudly when the daemon is no longer running."""
         if self.proc is not None and self.proc.poll() is not None:
-            raise DaemonFailure(f"daemon died (exit {self.proc.returncode})\n"
+            rc = self.proc.returncode
+            how = f"killed by signal {-rc}" if rc < 0 else f"exit {rc}"
+            raise DaemonFailure(f"daemon died ({how})\n"
                                 f"{self.stderr_tail()}")
 
     def stop(self, expect_rc=0):
@@ -148,7 +150,8 @@ class Daemon:
         self.proc = None
         self.exit_codes.append(rc)
         if expect_rc is not None and rc != expect_rc:
-            raise DaemonFailure(f"daemon exited {rc} after SIGTERM (want {expect_rc})\n"
+            how = f"was killed by signal {-rc}" if rc < 0 else f"exited {rc}"
+            raise DaemonFailure(f"daemon {how} after SIGTERM (want exit {expect_rc})\n"
                                 f"{self.stderr_tail()}")
         self.check_sanitizers()
         return rc
@@ -234,21 +237,28 @@ class DaemonFactory:
             raise DaemonFailure("\n\n".join(errors))
 
 
+_session = {}  # "daemon": the shared Daemon, once a test asked for it
+
+
 @pytest.fixture(scope="session")
-def _session_daemon(tmp_path_factory):
+def daemon(tmp_path_factory):
+    """The shared daemon (default options), started once per session.
+    It is checked after every test (see _daemon_still_alive) and must exit
+    0 on SIGTERM at the end."""
     factory = DaemonFactory(tmp_path_factory)
-    d = factory.start()
-    yield d
+    _session["daemon"] = factory.start()
+    yield _session["daemon"]
+    _session.pop("daemon", None)
     factory.stop_all()
 
 
-@pytest.fixture
-def daemon(_session_daemon):
-    """The shared daemon (default options); after each test it must still
-    be alive."""
-    _session_daemon.check_alive()
-    yield _session_daemon
-    _session_daemon.check_alive()
+@pytest.fixture(autouse=True)
+def _daemon_still_alive():
+    """After each test: the shared daemon, if started, is still running."""
+    yield
+    d = _session.get("daemon")
+    if d is not None:
+        d.check_alive()
 
 
 @pytest.fixture

@@ -1,16 +1,14 @@
 """Authentication: SigV4 header and query, SigV2 query, skew, expiry, and
 the lenient / strict key modes, with each protocol's error names."""
 import datetime
-import json
 import time
 
 import pytest
 import requests
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from sigv4_helpers import (EMPTY_SHA256, botocore_signed, flip_signature,
-                           s3_error_code, sagemaker_json_headers, sigv4_headers)
+from sigv4_helpers import (botocore_signed, flip_signature, s3_error_code,
+                           sagemaker_json_headers, sigv4_headers)
 
 
 def client_error(call):
@@ -47,6 +45,31 @@ def test_wrong_secret_sagemaker_runtime(daemon):
     r = client_error(lambda: rt.invoke_endpoint(EndpointName="e", Body=b"x"))
     assert r["Error"]["Code"] == "InvalidSignatureException"
     assert status(r) == 403
+
+
+def test_wrong_secret_logs(daemon):
+    """CloudWatch Logs (JSON) with a wrong secret: 403 InvalidSignatureException."""
+    r = client_error(lambda: daemon.client("logs", secret="wrong").describe_log_groups())
+    assert r["Error"]["Code"] == "InvalidSignatureException"
+    assert status(r) == 403
+
+
+def test_wrong_secret_runtime_get(daemon):
+    """GET on an invocations path with a wrong signature: the auth error
+    (403), not the method error."""
+    url = daemon.url + "/endpoints/e1/invocations"
+    headers = sigv4_headers("GET", url, "sagemaker", secret="wrong")
+    r = requests.get(url, headers=headers, timeout=10)
+    assert r.status_code == 403
+    assert r.json()["__type"] == "InvalidSignatureException"
+
+
+def test_runtime_get_is_405(daemon):
+    """GET on an invocations path, correctly signed: 405 in JSON."""
+    url = daemon.url + "/endpoints/e1/invocations"
+    r = requests.get(url, headers=sigv4_headers("GET", url, "sagemaker"), timeout=10)
+    assert r.status_code == 405
+    assert r.json()["__type"] == "MethodNotAllowed"
 
 
 def test_wrong_secret_sts(daemon):
@@ -183,9 +206,9 @@ def test_presigned_v4_tampered_url_refused(daemon):
 
 
 @pytest.fixture(scope="module")
-def expired_urls(_session_daemon):
+def expired_urls(daemon):
     """SigV4 and SigV2 presigned URLs that expired (one sleep for both)."""
-    d = _session_daemon
+    d = daemon
     v4 = d.client("s3", signature_version="s3v4").generate_presigned_url(
         "list_buckets", ExpiresIn=1)
     v2 = d.client("s3", signature_version="s3").generate_presigned_url(
@@ -212,10 +235,12 @@ def test_lenient_unknown_key_is_own_account(daemon):
 
 
 def test_lenient_unknown_key_can_list_buckets(daemon):
-    """Lenient: an unknown key can call S3 (its own, empty, store)."""
+    """Lenient: an unknown key can call S3, as its own account."""
     r = daemon.client("s3", key="123456789012", secret="anything").list_buckets()
-    assert r["Buckets"] == []
-    assert r["Owner"]["ID"]
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert isinstance(r["Buckets"], list)
+    assert r["Owner"]["DisplayName"] == "123456789012"
+    assert r["Owner"]["ID"] != daemon.client("s3").list_buckets()["Owner"]["ID"]
 
 
 def test_lenient_known_key_wrong_secret_s3(daemon):

@@ -30,9 +30,9 @@ def _need_aws_cli():
     assert AWS.exists(), f"aws CLI not found at {AWS} (scripts/install-deps.sh --test)"
 
 
-def test_aws_s3_ls_empty(daemon, tmp_path):
+def test_aws_s3_ls_empty(start_daemon, tmp_path):
     """`aws s3 ls` on a fresh store exits 0 and prints nothing."""
-    r = aws(daemon, "s3", "ls", tmp_path=tmp_path)
+    r = aws(start_daemon(), "s3", "ls", tmp_path=tmp_path)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == ""
 

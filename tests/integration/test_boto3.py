@@ -3,9 +3,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 
-def test_s3_list_buckets_empty_with_owner(daemon):
+def test_s3_list_buckets_empty_with_owner(start_daemon):
     """ListBuckets on a fresh store: no buckets, an Owner with ID and name."""
-    r = daemon.client("s3").list_buckets()
+    r = start_daemon().client("s3").list_buckets()
     assert r["ResponseMetadata"]["HTTPStatusCode"] == 200
     assert r["Buckets"] == []
     assert r["Owner"]["ID"]
