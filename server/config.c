@@ -113,6 +113,11 @@ static int set_grace(struct sl_config *c, const char *v)
 	return set_uint(&c->shutdown_grace_s, v, 3600);
 }
 
+static int set_executor(struct sl_config *c, const char *v)
+{
+	return strcmp(v, "test") == 0 ? set_string(&c->executor, v) : -1;
+}
+
 static int set_config(struct sl_config *c, const char *v)
 {
 	return set_string(&c->config_file, v);
@@ -135,6 +140,8 @@ static const struct option_row options[] = {
 	  "HTTP worker threads (default 8)", set_threads },
 	{ "--shutdown-grace", "SAGELITE_SHUTDOWN_GRACE", "shutdown-grace", "SECONDS",
 	  "how long SIGTERM waits for in-flight requests (default 10)", set_grace },
+	{ "--executor", "SAGELITE_EXECUTOR", "executor", "NAME",
+	  "what runs jobs and endpoints: test (completes at once with a recorded artifact)", set_executor },
 	{ "--config", "SAGELITE_CONFIG", NULL, "FILE",
 	  "config file of `key = value` lines using the names above", set_config },
 };
@@ -162,6 +169,7 @@ void config_defaults(struct sl_config *c)
 	c->account_id = xstrdup("000000000000");
 	c->threads = 8;
 	c->shutdown_grace_s = 10;
+	c->executor = xstrdup("test");
 	c->max_header_bytes = 64 * 1024;
 	c->max_url_bytes = 16 * 1024;
 	c->max_json_body = 16 * 1024 * 1024;
@@ -175,6 +183,7 @@ void config_free(struct sl_config *c)
 	free(c->config_file);
 	free(c->region);
 	free(c->account_id);
+	free(c->executor);
 	memset(c, 0, sizeof *c);
 }
 

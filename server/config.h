@@ -20,6 +20,7 @@ struct sl_config {
 	char *account_id;       /* default account for the test key */
 	unsigned threads;       /* HTTP worker threads */
 	unsigned shutdown_grace_s; /* bound on finishing in-flight requests */
+	char *executor;         /* job executor: "test" until the real ones land */
 	size_t max_header_bytes;   /* whole header section */
 	size_t max_url_bytes;
 	uint64_t max_json_body;    /* JSON / query protocol bodies */

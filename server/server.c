@@ -13,6 +13,8 @@
 #include "log.h"
 #include "storage/blobs.h"
 #include "storage/creds.h"
+#include "jobs/executor.h"
+#include "server/sagemaker/validate.h"
 #include "storage/db.h"
 
 static int mkdir_parents(const char *path)
@@ -112,7 +114,12 @@ int server_run(struct sl_config *cfg)
 		return 1;
 	record_boot();
 	host_probe(&srv.host);
+	if (sm_validate_init() < 0 || jobs_start(job_executor_find(cfg->executor)) < 0) {
+		db_close_all();
+		return 1;
+	}
 	if (http_start(&srv) < 0) {
+		jobs_stop();
 		db_close_all();
 		return 1;
 	}
@@ -133,6 +140,7 @@ int server_run(struct sl_config *cfg)
 	while (atomic_load(&srv.inflight) > 0 && sl_now_us() < deadline)
 		usleep(10000);
 	http_stop(&srv);
+	jobs_stop();
 	db_close_all();
 	sl_info("stopped");
 	return 0;

@@ -1,11 +1,15 @@
 /* objects.c — the objects table.  See objects.h. */
 #include "objects.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "db.h"
+#include "server/log.h"
 #include "server/util.h"
 
 #define OBJECT_COLS \
@@ -253,4 +257,57 @@ int bucket_is_empty(const char *bucket)
 		rc = -1;
 	sqlite3_reset(st);
 	return rc;
+}
+
+int object_store_bytes(const char *bucket, const char *key, const void *data, size_t n,
+		       const char *content_type)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char old[BLOB_ID_LEN + 1] = "";
+	struct blob_tmp t;
+	struct object o;
+
+	memset(&o, 0, sizeof o);
+	if (blob_tmp_open(&t) < 0)
+		return -1;
+	if (blob_tmp_write(&t, data, n) < 0 || blob_tmp_commit(&t, o.blob_id) < 0) {
+		blob_tmp_discard(&t);
+		return -1;
+	}
+	EVP_Digest(data, n, md, &mdlen, EVP_md5(), NULL);
+	sl_hex(md, 16, o.etag);
+	o.key = (char *)(uintptr_t)key;
+	o.key_len = strlen(key);
+	o.size = n;
+	o.last_modified = sl_wall_time();
+	o.m.content_type = (char *)(uintptr_t)content_type;
+	if (db_begin() < 0)
+		goto fail;
+	if (object_put(bucket, &o, old) < 0 || db_commit() < 0) {
+		db_rollback();
+		goto fail;
+	}
+	if (old[0])
+		blob_unlink(old);
+	return 0;
+fail:
+	sl_err("objects: cannot store s3://%s/%s", bucket, key);
+	blob_unlink(o.blob_id);
+	return -1;
+}
+
+int s3_uri_split(const char *uri, char **bucket, char **key)
+{
+	const char *p, *slash;
+
+	if (!uri || strncmp(uri, "s3://", 5) != 0)
+		return -1;
+	p = uri + 5;
+	slash = strchr(p, '/');
+	if (slash == p || !*p)
+		return -1;
+	*bucket = slash ? xstrndup(p, (size_t)(slash - p)) : xstrdup(p);
+	*key = xstrdup(slash ? slash + 1 : "");
+	return 0;
 }

@@ -63,6 +63,14 @@ typedef enum scan_action (*object_scan_fn)(const struct object *o, void *arg, ch
 int objects_scan(const char *bucket, const char *from, int inclusive, const char *prefix,
 		 object_scan_fn fn, void *arg);
 
+/* Store n bytes as bucket/key (blob, MD5 ETag, row, old blob freed): the
+ * jobs layer's way to write artifacts.  0, or -1 (logged). */
+int object_store_bytes(const char *bucket, const char *key, const void *data, size_t n,
+		       const char *content_type);
+
+/* Parse "s3://bucket/key/prefix" into heap strings (key may be "").  0 or -1. */
+int s3_uri_split(const char *uri, char **bucket, char **key);
+
 /* 1 when bucket holds no object and no multipart upload, 0 otherwise, -1 error. */
 int bucket_is_empty(const char *bucket);
 

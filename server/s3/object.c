@@ -566,7 +566,7 @@ int s3_get_object_acl(struct sl_req *req, struct s3_ctx *s3)
 static int parse_copy_source(struct sl_req *req, struct s3_ctx *src)
 {
 	const char *h = req_header(req, "x-amz-copy-source"), *p, *slash, *q;
-	size_t n;
+	size_t n, blen = 0;
 
 	memset(src, 0, sizeof *src);
 	if (!h || !*h)
@@ -580,9 +580,11 @@ static int parse_copy_source(struct sl_req *req, struct s3_ctx *src)
 	if (q && strcmp(q, "?versionId=null") != 0 && strncmp(q, "?versionId=", 11) == 0)
 		return req_fail(req, 400, "InvalidArgument", "Invalid version id specified");
 	src->target = S3_OBJECT;
-	src->bucket = sl_pct_decode(p, (size_t)(slash - p), 0, NULL);
+	src->bucket = sl_pct_decode(p, (size_t)(slash - p), 0, &blen);
 	src->key = sl_pct_decode(slash + 1, n - (size_t)(slash - p) - 1, 0, &src->key_len);
-	if (!src->bucket || !src->key) {
+	/* NULs would cut the names short and name another object. */
+	if (!src->bucket || !src->key || strlen(src->bucket) != blen ||
+	    !sl_utf8_valid(src->key, src->key_len)) {
 		free(src->bucket);
 		free(src->key);
 		memset(src, 0, sizeof *src);

@@ -90,7 +90,7 @@ static void free_ctx(void *arg)
 static int parse_address(struct sl_req *req, struct s3_ctx *s3)
 {
 	const char *p = req->path;
-	size_t n;
+	size_t n, blen;
 
 	if (*p != '/')
 		return req_fail(req, 400, "InvalidURI", "Couldn't parse the specified URI.");
@@ -105,8 +105,9 @@ static int parse_address(struct sl_req *req, struct s3_ctx *s3)
 			s3->target = S3_SERVICE;
 			return 0;
 		}
-		s3->bucket = sl_pct_decode(p, n, 0, NULL);
-		if (!s3->bucket)
+		s3->bucket = sl_pct_decode(p, n, 0, &blen);
+		/* A %00 would cut the name short and address another bucket. */
+		if (!s3->bucket || strlen(s3->bucket) != blen)
 			return req_fail(req, 400, "InvalidURI", "Couldn't parse the specified URI.");
 		p = slash ? slash + 1 : p + n;
 		if (!slash) {
@@ -121,6 +122,11 @@ static int parse_address(struct sl_req *req, struct s3_ctx *s3)
 	s3->key = sl_pct_decode(p, strlen(p), 0, &s3->key_len);
 	if (!s3->key)
 		return req_fail(req, 400, "InvalidURI", "Couldn't parse the specified URI.");
+	/* Every operation, not only writes: a key with %00 would otherwise be
+	 * looked up cut short at the NUL (GET /b/a%00x served object "a"). */
+	if (!sl_utf8_valid(s3->key, s3->key_len))
+		return req_fail(req, 400, "InvalidArgument",
+				"Object keys must be valid UTF-8 without NUL characters.");
 	s3->target = S3_OBJECT;
 	return 0;
 }

@@ -1,0 +1,37 @@
+/* executor.h — the seam between the control plane and the work.  The
+ * SageMaker front end records a resource and submits it here; one jobs
+ * thread hands it to the configured executor, which moves the resource
+ * through its states with lifecycle.c.  Executors: "test" (completes at
+ * once, writing a recorded artifact, for exercising every control-plane
+ * path) and, in later work, the real host-process executors. */
+#ifndef SL_EXECUTOR_H
+#define SL_EXECUTOR_H
+
+#include "storage/resources.h"
+
+enum job_action { JOB_START, JOB_STOP, JOB_DELETE };
+
+struct job_executor {
+	const char *name;
+	/* Called on the jobs thread for each submitted action.  Must not
+	 * block for long: long work runs in child processes the executor
+	 * supervises. */
+	void (*run)(const char *account, enum sm_kind k, const char *name, enum job_action a);
+};
+
+/* The executors there are. */
+extern const struct job_executor job_executor_test;
+
+/* Look an executor up by name; NULL if none. */
+const struct job_executor *job_executor_find(const char *name);
+
+/* Start the jobs thread over ex.  0 or -1. */
+int jobs_start(const struct job_executor *ex);
+/* Stop it after the queued actions ran (bounded by the caller's grace). */
+void jobs_stop(void);
+/* Queue an action (copies the strings).  Safe from any thread. */
+void jobs_submit(const char *account, enum sm_kind k, const char *name, enum job_action a);
+/* Wait until the queue is empty and idle (tests). */
+void jobs_drain(void);
+
+#endif
