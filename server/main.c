@@ -8,6 +8,7 @@
 #include "config.h"
 #include "log.h"
 #include "server.h"
+#include "server/env/env.h"
 #include "storage/creds.h"
 #include "storage/db.h"
 
@@ -48,25 +49,20 @@ static int cmd_version(int argc, char **argv)
 	return 0;
 }
 
-/* Print what a client needs, as shell export lines. */
+/* Print what a client needs, as shell export lines (server/env/env.c). */
 static int cmd_env(int argc, char **argv)
 {
 	struct sl_config cfg;
-	const char *host;
+	int rc;
 
 	config_defaults(&cfg);
 	if (config_load(&cfg, argc, argv) < 0) {
 		config_free(&cfg);
 		return 2;
 	}
-	host = strcmp(cfg.listen_host, "0.0.0.0") == 0 ? "127.0.0.1" : cfg.listen_host;
-	printf("export AWS_ENDPOINT_URL=http://%s:%u\n", host, cfg.listen_port);
-	printf("export AWS_ACCESS_KEY_ID=test\n");
-	printf("export AWS_SECRET_ACCESS_KEY=test\n");
-	printf("export AWS_DEFAULT_REGION=%s\n", cfg.region);
-	printf("export AWS_REGION=%s\n", cfg.region);
+	rc = env_print(&cfg);
 	config_free(&cfg);
-	return 0;
+	return rc;
 }
 
 static void print_key(const struct cred *c, void *arg)
