@@ -131,7 +131,7 @@ struct sl_req {
 	unsigned err_status;
 	enum sl_generic_error err_generic;
 	char err_code[64];
-	char err_msg[512];
+	char err_msg[8192];       /* AWS lists whole enum sets in validation messages */
 	char *err_resource;       /* S3 <Resource>, optional */
 	struct sl_kv *err_extra;  /* extra members for the error body */
 	size_t nerr_extra;

@@ -48,7 +48,8 @@ struct sm_spec {
 	unsigned char required;    /* structure member listed in "required" */
 	unsigned char has_min, has_max;
 	unsigned char sensitive;   /* AWS leaves the value out of messages */
-	unsigned char unchecked;   /* recursion cut here: any object passes */
+	unsigned char unchecked;   /* recursion cut: own rules checked, and the
+				    * JSON kind, but nothing below */
 	/* Length for strings, blobs (decoded bytes), lists and maps (entries);
 	 * value for numbers. */
 	long long min, max;

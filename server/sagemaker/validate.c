@@ -214,7 +214,7 @@ static void java_double(char *out, size_t n, double v, int is_float)
 		if (*p >= '0' && *p <= '9' && nd < (int)sizeof digits - 1)
 			digits[nd++] = *p;
 	digits[nd] = '\0';
-	exp10 = *p == 'e' ? atoi(p + 1) : 0;
+	exp10 = *p == 'e' ? (int)strtol(p + 1, NULL, 10) : 0;
 	while (nd > 1 && digits[nd - 1] == '0')
 		digits[--nd] = '\0';
 
@@ -315,6 +315,8 @@ static int type_walk(const struct sm_spec *s, const cJSON *v, char *out, size_t 
 			snprintf(out, n, "Expected list or null");
 			return -1;
 		}
+		if (s->unchecked)
+			return 0;
 		cJSON_ArrayForEach(c, v)
 			if (!is_absent(c) && type_walk(s->item, c, out, n) < 0)
 				return -1;
@@ -326,6 +328,8 @@ static int type_walk(const struct sm_spec *s, const cJSON *v, char *out, size_t 
 			snprintf(out, n, "Expected map or null");
 			return -1;
 		}
+		if (s->unchecked)
+			return 0;
 		cJSON_ArrayForEach(c, v)
 			if (!is_absent(c) && type_walk(s->item, c, out, n) < 0)
 				return -1;
@@ -422,8 +426,17 @@ static void path_pop(struct walk *w, size_t save)
 	}
 }
 
+/* Append as much of s as fits under b's ceiling (an echo only needs its
+ * first SM_ECHO_MAX bytes). */
+static void echo_puts(struct sl_buf *b, const char *s)
+{
+	size_t n = strlen(s), room = b->max - b->len - 1;
+
+	sl_buf_append(b, s, n < room ? n : room);
+}
+
 /* Render v (of shape s) the way AWS echoes it, into b (which has a small
- * ceiling; appends past it are dropped). */
+ * ceiling; what does not fit is dropped). */
 static void echo_value(struct sl_buf *b, const struct sm_spec *s, const cJSON *v)
 {
 	const cJSON *c;
@@ -434,12 +447,21 @@ static void echo_value(struct sl_buf *b, const struct sm_spec *s, const cJSON *v
 		sl_buf_puts(b, "null");
 		return;
 	}
+	if (s->unchecked) {
+		/* a recursion cut knows nothing below it: plain JSON */
+		char *json = cJSON_PrintUnformatted(v);
+
+		if (json)
+			echo_puts(b, json);
+		free(json);
+		return;
+	}
 	switch (s->type) {
 	case SM_T_STRING:
 	case SM_T_BLOB:
 	case SM_T_TIMESTAMP:
 		if (cJSON_IsString(v)) {
-			sl_buf_puts(b, v->valuestring);
+			echo_puts(b, v->valuestring);
 			return;
 		}
 		snprintf(num, sizeof num, "%lld", (long long)v->valuedouble);
@@ -486,7 +508,7 @@ static void echo_value(struct sl_buf *b, const struct sm_spec *s, const cJSON *v
 			if (!first)
 				sl_buf_puts(b, ", ");
 			first = 0;
-			sl_buf_puts(b, c->string);
+			echo_puts(b, c->string);
 			sl_buf_putc(b, '=');
 			echo_value(b, cs, c);
 		}
@@ -737,6 +759,8 @@ static void check_children(struct walk *w, const struct sm_spec *s, const cJSON 
 	unsigned idx = 0;
 	int bad_keys = 0, bad_values = 0, nested;
 
+	if (s->unchecked)
+		return;  /* a recursion cut: its own rules only */
 	switch (s->type) {
 	case SM_T_STRUCTURE:
 		check_struct(w, s, v);
