@@ -14,7 +14,7 @@ want_test=0
 APT_BUILD="build-essential autoconf automake libtool autoconf-archive pkg-config
   libmicrohttpd-dev libsqlite3-dev libcjson-dev libarchive-dev libssl-dev
   libexpat1-dev bubblewrap python3 python3-venv curl ca-certificates"
-APT_TEST="libcmocka-dev procps"
+APT_TEST="libcmocka-dev procps rclone s3cmd"
 
 sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then
@@ -38,14 +38,18 @@ if [ $want_test = 1 ]; then
 	# The system interpreter, not a pyenv/conda one on PATH: jobs will use
 	# Debian's python3-torch and friends from the same interpreter.
 	py=/usr/bin/python3
-	if [ ! -x .venv/bin/python ]; then
-		echo "install-deps: creating .venv"
-		"$py" -m venv .venv
-	fi
-	stamp=.venv/.sagelite-reqs
-	if ! cmp -s tests/requirements.txt "$stamp" 2>/dev/null; then
-		echo "install-deps: pip install -r tests/requirements.txt"
-		.venv/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt
-		cp tests/requirements.txt "$stamp"
-	fi
+	venv() { # dir requirements-file
+		local dir=$1 reqs=$2 stamp=$1/.sagelite-reqs
+		[ -x "$dir/bin/python" ] || { echo "install-deps: creating $dir"; "$py" -m venv "$dir"; }
+		if ! cmp -s "$reqs" "$stamp" 2>/dev/null; then
+			echo "install-deps: pip install -r $reqs into $dir"
+			"$dir/bin/pip" install -q --disable-pip-version-check -r "$reqs"
+			cp "$reqs" "$stamp"
+		fi
+	}
+	venv .venv tests/requirements.txt
+	# The SageMaker SDK versions the course uses, each in its own venv.
+	for v in 1 2 3; do
+		venv .venv-sdk$v tests/sdk/requirements-v$v.txt
+	done
 fi
