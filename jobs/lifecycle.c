@@ -58,6 +58,7 @@ static const struct legal_move notebook_moves[] = {
 	{ "Stopping", "Stopped" },
 	{ "Stopped", "Pending" },
 	{ "Stopped", "Deleting" },
+	{ "Failed", "Pending" },
 	{ "Failed", "Deleting" },
 	{ NULL, NULL },
 };

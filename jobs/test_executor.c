@@ -3,11 +3,17 @@
  * Completed and writes a recorded artifact, a model.tar.gz holding
  * sagelite-test-executor.json (the job's name and hyperparameters), to
  * <S3OutputPath>/<job>/output/model.tar.gz; endpoints and notebooks go
- * InService; transform, processing and tuning jobs complete.  It exists so
- * every control-plane path is exercised without running anything; the real
+ * InService; transform and processing jobs complete; a tuning job creates
+ * up to min(MaxNumberOfTrainingJobs, 3) training jobs the same way (each with
+ * the objective metric set to a value derived from its index) and completes.
+ * A job tagged sagelite:test-executor=hold stays InProgress until stopped, so
+ * Stop* and the InProgress paths can be exercised; an endpoint so tagged
+ * stays Creating or Updating (its deployment never finishes).  It exists so every
+ * control-plane path is exercised without running anything; the real
  * executors replace it. */
 #include <archive.h>
 #include <archive_entry.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,7 +109,10 @@ static void step(const char *account, const char *name, const char *secondary, c
 	training_transition(account, name, &mv);
 }
 
-static void run_training(const char *account, const char *name)
+/* Walk a training job to Completed (or Failed when the artifact cannot be
+ * written).  final, when non-NULL, is merged into the document with the
+ * Completed move (a tuning job's child gets its FinalMetricDataList so). */
+static void run_training(const char *account, const char *name, const cJSON *final)
 {
 	struct sm_res r;
 	const char *why = NULL;
@@ -128,8 +137,11 @@ static void run_training(const char *account, const char *name)
 	if (uri) {
 		struct sm_move done = { "Completed", "Completed", "Training job completed", NULL, extra };
 		cJSON *ma = cJSON_AddObjectToObject(extra, "ModelArtifacts");
+		const cJSON *it;
 
 		cJSON_AddStringToObject(ma, "S3ModelArtifacts", uri);
+		cJSON_ArrayForEach(it, final)
+			cJSON_AddItemToObject(extra, it->string, cJSON_Duplicate(it, 1));
 		training_transition(account, name, &done);
 	} else {
 		struct sm_move fail = { "Failed", "Failed", why, why, extra };
@@ -173,14 +185,320 @@ static void finish_job(const char *account, enum sm_kind k, const char *name, in
 	cJSON_Delete(extra);
 }
 
+/* ---- held jobs ----------------------------------------------------------- */
+
+#define HOLD_TAG "sagelite:test-executor"
+
+/* 1 when the resource is tagged sagelite:test-executor=hold. */
+static int held(const char *account, enum sm_kind k, const char *name)
+{
+	struct sm_res r;
+	cJSON *tags, *t;
+	int hold = 0;
+
+	if (smres_get(account, k, name, &r) != 1)
+		return 0;
+	tags = smres_tags_get(r.arn);
+	cJSON_ArrayForEach(t, tags)
+	{
+		const cJSON *key = cJSON_GetObjectItemCaseSensitive(t, "Key");
+		const cJSON *val = cJSON_GetObjectItemCaseSensitive(t, "Value");
+
+		if (cJSON_IsString(key) && strcmp(key->valuestring, HOLD_TAG) == 0 &&
+		    cJSON_IsString(val) && strcmp(val->valuestring, "hold") == 0)
+			hold = 1;
+	}
+	cJSON_Delete(tags);
+	smres_clear(&r);
+	return hold;
+}
+
+/* ---- tuning jobs ---------------------------------------------------------- */
+
+/* How many training jobs a tuning job gets here, at most. */
+#define TUNING_CHILDREN 3
+
+static const cJSON *item(const cJSON *o, const char *name)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, name);
+}
+
+static void put_string(cJSON *o, const char *name, const char *v)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(o, name);
+	cJSON_AddStringToObject(o, name, v);
+}
+
+static double bound(const cJSON *range, const char *field)
+{
+	const cJSON *v = item(range, field);
+
+	return cJSON_IsString(v) ? strtod(v->valuestring, NULL) : 0;
+}
+
+/* The static hyperparameters plus each range's midpoint (categorical: the
+ * first value) and _tuning_objective_metric, which AWS adds to every
+ * training job of a tuning job.  New object. */
+static cJSON *child_hyperparameters(const cJSON *def, const cJSON *ranges, const char *metric)
+{
+	const cJSON *st = item(def, "StaticHyperParameters"), *r;
+	cJSON *hp = cJSON_IsObject(st) ? cJSON_Duplicate(st, 1) : cJSON_CreateObject();
+	char buf[64];
+
+	cJSON_ArrayForEach(r, item(ranges, "IntegerParameterRanges"))
+	{
+		const cJSON *n = item(r, "Name");
+		double mid = (bound(r, "MinValue") + bound(r, "MaxValue")) / 2;
+		long long lo = (long long)mid;
+
+		if ((double)lo > mid) /* round down, negative values too (no libm) */
+			lo--;
+		snprintf(buf, sizeof buf, "%lld", lo);
+		if (cJSON_IsString(n))
+			put_string(hp, n->valuestring, buf);
+	}
+	cJSON_ArrayForEach(r, item(ranges, "ContinuousParameterRanges"))
+	{
+		const cJSON *n = item(r, "Name");
+
+		snprintf(buf, sizeof buf, "%.10g", (bound(r, "MinValue") + bound(r, "MaxValue")) / 2);
+		if (cJSON_IsString(n))
+			put_string(hp, n->valuestring, buf);
+	}
+	cJSON_ArrayForEach(r, item(ranges, "CategoricalParameterRanges"))
+	{
+		const cJSON *n = item(r, "Name"), *v = cJSON_GetArrayItem(item(r, "Values"), 0);
+
+		if (cJSON_IsString(n) && cJSON_IsString(v))
+			put_string(hp, n->valuestring, v->valuestring);
+	}
+	if (metric)
+		put_string(hp, "_tuning_objective_metric", metric);
+	return hp;
+}
+
+/* ResourceConfig of a child: the definition's, else built from its
+ * HyperParameterTuningResourceConfig (wire-trace §3: attach needs it). */
+static cJSON *child_resources(const cJSON *def)
+{
+	static const char *const fields[] = { "InstanceType", "InstanceCount", "VolumeSizeInGB",
+					      "VolumeKmsKeyId", NULL };
+	const cJSON *rc = item(def, "ResourceConfig"), *h = item(def, "HyperParameterTuningResourceConfig");
+	const cJSON *ic = cJSON_GetArrayItem(item(h, "InstanceConfigs"), 0);
+	const cJSON *src = item(h, "InstanceType") || !ic ? h : ic;
+	const char *const *f;
+	cJSON *out;
+
+	if (cJSON_IsObject(rc))
+		return cJSON_Duplicate(rc, 1);
+	out = cJSON_CreateObject();
+	for (f = fields; *f; f++) {
+		const cJSON *v = item(src, *f) ? item(src, *f) : item(h, *f);
+
+		if (v)
+			cJSON_AddItemToObject(out, *f, cJSON_Duplicate(v, 1));
+	}
+	return out;
+}
+
+/* Create training job number idx (from 1) of tuning job t from def, as AWS
+ * names them (<tuning job>-NNN-<8 hex>), and run it to Completed with the
+ * objective metric at (5 + 7·idx mod 5) / 10: 0.7, 0.9, 0.6 for 1, 2, 3. */
+static void run_tuning_child(const char *account, const struct sm_res *t, const cJSON *def, int idx)
+{
+	static const char *const copied[] = { "AlgorithmSpecification", "RoleArn", "InputDataConfig",
+					      "OutputDataConfig", "VpcConfig", "StoppingCondition",
+					      "EnableNetworkIsolation",
+					      "EnableInterContainerTrafficEncryption",
+					      "EnableManagedSpotTraining", "CheckpointConfig",
+					      "Environment", "RetryStrategy", NULL };
+	static const char *const flags[] = { "EnableNetworkIsolation",
+					     "EnableInterContainerTrafficEncryption",
+					     "EnableManagedSpotTraining", NULL };
+	const cJSON *cfg = item(t->doc, "HyperParameterTuningJobConfig");
+	const cJSON *ranges = item(def, "HyperParameterRanges");
+	const cJSON *objective = item(def, "TuningObjective"), *v;
+	const char *metric, *at = strstr(t->arn, ":hyper-parameter-tuning-job/");
+	const char *const *f;
+	cJSON *doc = cJSON_CreateObject(), *final, *m, *hist, *tr, *stop;
+	char *name, *arn, *p;
+	unsigned char rnd[4];
+	char hex[9];
+	double now = sl_wall_time();
+
+	if (!cJSON_IsObject(ranges))
+		ranges = item(cfg, "ParameterRanges");
+	if (!cJSON_IsObject(objective))
+		objective = item(cfg, "HyperParameterTuningJobObjective");
+	v = item(objective, "MetricName");
+	metric = cJSON_IsString(v) ? v->valuestring : NULL;
+	sl_random(rnd, sizeof rnd);
+	sl_hex(rnd, sizeof rnd, hex);
+	hex[8] = '\0';
+	name = xasprintf("%s-%03d-%s", t->name, idx, hex);
+	arn = xasprintf("%.*s:training-job/%s", at ? (int)(at - t->arn) : 0, t->arn, name);
+	for (p = strstr(arn, ":training-job/"); p && *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	cJSON_AddStringToObject(doc, "TrainingJobName", name);
+	cJSON_AddStringToObject(doc, "TrainingJobArn", arn);
+	cJSON_AddStringToObject(doc, "TuningJobArn", t->arn);
+	if ((v = item(def, "DefinitionName")))
+		cJSON_AddItemToObject(doc, "TrainingJobDefinitionName", cJSON_Duplicate(v, 1));
+	for (f = copied; *f; f++)
+		if ((v = item(def, *f)))
+			cJSON_AddItemToObject(doc, *f, cJSON_Duplicate(v, 1));
+	cJSON_AddItemToObject(doc, "HyperParameters", child_hyperparameters(def, ranges, metric));
+	cJSON_AddItemToObject(doc, "ResourceConfig", child_resources(def));
+	stop = cJSON_GetObjectItemCaseSensitive(doc, "StoppingCondition");
+	if (!cJSON_IsObject(stop))
+		stop = cJSON_AddObjectToObject(doc, "StoppingCondition");
+	if (!item(stop, "MaxRuntimeInSeconds"))
+		cJSON_AddNumberToObject(stop, "MaxRuntimeInSeconds", 86400);
+	for (f = flags; *f; f++)
+		if (!item(doc, *f))
+			cJSON_AddFalseToObject(doc, *f);
+	cJSON_AddStringToObject(doc, "TrainingJobStatus", "InProgress");
+	cJSON_AddStringToObject(doc, "SecondaryStatus", "Starting");
+	cJSON_AddNumberToObject(doc, "CreationTime", now);
+	cJSON_AddNumberToObject(doc, "LastModifiedTime", now);
+	hist = cJSON_AddArrayToObject(doc, "SecondaryStatusTransitions");
+	tr = cJSON_CreateObject();
+	cJSON_AddStringToObject(tr, "Status", "Starting");
+	cJSON_AddNumberToObject(tr, "StartTime", now);
+	cJSON_AddStringToObject(tr, "StatusMessage", "Preparing the instances for training");
+	cJSON_AddItemToArray(hist, tr);
+	if (smres_create(account, SM_TRAINING_JOB, name, arn, t->name, now, doc) == 1) {
+		final = cJSON_CreateObject();
+		m = cJSON_CreateObject();
+		cJSON_AddStringToObject(m, "MetricName", metric ? metric : "objective");
+		cJSON_AddNumberToObject(m, "Value", (5 + (7 * idx) % 5) / 10.0);
+		cJSON_AddNumberToObject(m, "Timestamp", sl_wall_time());
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(final, "FinalMetricDataList"), m);
+		run_training(account, name, final);
+		cJSON_Delete(final);
+	} else {
+		sl_err("test executor: cannot create training job %s of tuning job %s", name, t->name);
+	}
+	cJSON_Delete(doc);
+	free(name);
+	free(arn);
+}
+
+static void run_tuning(const char *account, const char *name)
+{
+	const cJSON *defs, *def, *limits, *max;
+	struct sm_res t;
+	int n = TUNING_CHILDREN, ndefs, i;
+
+	if (smres_get(account, SM_TUNING_JOB, name, &t) != 1)
+		return;
+	limits = item(item(t.doc, "HyperParameterTuningJobConfig"), "ResourceLimits");
+	max = item(limits, "MaxNumberOfTrainingJobs");
+	if (cJSON_IsNumber(max) && max->valueint < n)
+		n = max->valueint;
+	defs = item(t.doc, "TrainingJobDefinitions");
+	ndefs = cJSON_GetArraySize(defs);
+	for (i = 1; i <= n; i++) {
+		def = ndefs > 0 ? cJSON_GetArrayItem(defs, (i - 1) % ndefs)
+				: item(t.doc, "TrainingJobDefinition");
+		if (cJSON_IsObject(def))
+			run_tuning_child(account, &t, def, i);
+	}
+	finish_job(account, SM_TUNING_JOB, name, 0, NULL, "HyperParameterTuningEndTime");
+	smres_clear(&t);
+}
+
+static void on_running_child(const struct sm_res *r, void *arg)
+{
+	cJSON_AddItemToArray(arg, cJSON_CreateString(r->name));
+}
+
+/* Stop the tuning job's running training jobs, then the tuning job. */
+static void stop_tuning(const char *account, const char *name)
+{
+	struct smres_query q;
+	struct sm_res t;
+	cJSON *names = cJSON_CreateArray(), *it;
+	char *next = NULL;
+
+	if (smres_get(account, SM_TUNING_JOB, name, &t) == 1) {
+		memset(&q, 0, sizeof q);
+		q.parent = t.name;
+		q.status_equals = "InProgress";
+		q.max_results = 100;
+		smres_list(account, SM_TRAINING_JOB, &q, on_running_child, names, &next);
+		free(next);
+		smres_clear(&t);
+	}
+	cJSON_ArrayForEach(it, names)
+		stop_training(account, it->valuestring);
+	cJSON_Delete(names);
+	finish_job(account, SM_TUNING_JOB, name, 1, NULL, "HyperParameterTuningEndTime");
+}
+
+/* An endpoint's deployment is done (Creating or Updating): an update's
+ * internal "_Pending" members (server/sagemaker/endpoints.c) replace the
+ * endpoint's — a null one removes it — and it and PendingDeploymentSummary
+ * go; every variant reaches its desired weight, instance count and
+ * serverless settings.  Refuses (-1) an endpoint in any other status. */
+static int on_endpoint_deployed(cJSON *doc, void *arg)
+{
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(doc, "EndpointStatus");
+	cJSON *pending, *it, *v;
+	static const char *const settle[][2] = {
+		{ "CurrentWeight", "DesiredWeight" },
+		{ "CurrentInstanceCount", "DesiredInstanceCount" },
+		{ "CurrentServerlessConfig", "DesiredServerlessConfig" },
+	};
+	size_t i;
+	(void)arg;
+
+	if (!cJSON_IsString(st) || (strcmp(st->valuestring, "Creating") != 0 &&
+				    strcmp(st->valuestring, "Updating") != 0))
+		return -1;
+	pending = cJSON_DetachItemFromObjectCaseSensitive(doc, "_Pending");
+	while (pending && (it = pending->child)) {
+		cJSON_DetachItemViaPointer(pending, it);
+		cJSON_DeleteItemFromObjectCaseSensitive(doc, it->string);
+		if (cJSON_IsNull(it))
+			cJSON_Delete(it);
+		else
+			cJSON_AddItemToObject(doc, it->string, it);
+	}
+	cJSON_Delete(pending);
+	cJSON_DeleteItemFromObjectCaseSensitive(doc, "PendingDeploymentSummary");
+	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(doc, "ProductionVariants"))
+		for (i = 0; i < sizeof settle / sizeof settle[0]; i++) {
+			const cJSON *want = cJSON_GetObjectItemCaseSensitive(v, settle[i][1]);
+
+			if (!want)
+				continue;
+			cJSON_DeleteItemFromObjectCaseSensitive(v, settle[i][0]);
+			cJSON_AddItemToObject(v, settle[i][0], cJSON_Duplicate(want, 1));
+		}
+	return 0;
+}
+
+static void deploy_endpoint(const char *account, const char *name)
+{
+	struct sm_move mv = { "InService", NULL, NULL, NULL, NULL };
+
+	if (smres_modify(account, SM_ENDPOINT, name, on_endpoint_deployed, NULL) == 1)
+		endpoint_transition(account, name, &mv);
+}
+
 static void run_test(const char *account, enum sm_kind k, const char *name, enum job_action a)
 {
 	struct sm_move mv = { NULL, NULL, NULL, NULL, NULL };
 
+	if (a == JOB_START && (k == SM_TRAINING_JOB || k == SM_TRANSFORM_JOB ||
+			       k == SM_PROCESSING_JOB || k == SM_TUNING_JOB || k == SM_ENDPOINT) &&
+	    held(account, k, name))
+		return;
 	switch (k) {
 	case SM_TRAINING_JOB:
 		if (a == JOB_START)
-			run_training(account, name);
+			run_training(account, name, NULL);
 		else if (a == JOB_STOP)
 			stop_training(account, name);
 		break;
@@ -191,15 +509,16 @@ static void run_test(const char *account, enum sm_kind k, const char *name, enum
 		finish_job(account, k, name, a == JOB_STOP, "ProcessingStartTime", "ProcessingEndTime");
 		break;
 	case SM_TUNING_JOB:
-		finish_job(account, k, name, a == JOB_STOP, NULL, "HyperParameterTuningEndTime");
+		if (a == JOB_START)
+			run_tuning(account, name);
+		else if (a == JOB_STOP)
+			stop_tuning(account, name);
 		break;
 	case SM_ENDPOINT:
-		if (a == JOB_DELETE) {
+		if (a == JOB_DELETE)
 			smres_delete(account, k, name);
-		} else {
-			mv.status = "InService";
-			endpoint_transition(account, name, &mv);
-		}
+		else
+			deploy_endpoint(account, name);
 		break;
 	case SM_NOTEBOOK:
 		if (a == JOB_DELETE) {

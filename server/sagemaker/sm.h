@@ -49,6 +49,48 @@ int sm_describe_training_job(struct sl_req *, const cJSON *, cJSON *);
 int sm_list_training_jobs(struct sl_req *, const cJSON *, cJSON *);
 int sm_stop_training_job(struct sl_req *, const cJSON *, cJSON *);
 
+/* jobs.c: transform, processing and hyperparameter tuning jobs */
+int sm_create_transform_job(struct sl_req *, const cJSON *, cJSON *);
+int sm_describe_transform_job(struct sl_req *, const cJSON *, cJSON *);
+int sm_list_transform_jobs(struct sl_req *, const cJSON *, cJSON *);
+int sm_stop_transform_job(struct sl_req *, const cJSON *, cJSON *);
+int sm_create_processing_job(struct sl_req *, const cJSON *, cJSON *);
+int sm_describe_processing_job(struct sl_req *, const cJSON *, cJSON *);
+int sm_list_processing_jobs(struct sl_req *, const cJSON *, cJSON *);
+int sm_stop_processing_job(struct sl_req *, const cJSON *, cJSON *);
+int sm_create_tuning_job(struct sl_req *, const cJSON *, cJSON *);
+int sm_describe_tuning_job(struct sl_req *, const cJSON *, cJSON *);
+int sm_list_tuning_jobs(struct sl_req *, const cJSON *, cJSON *);
+int sm_stop_tuning_job(struct sl_req *, const cJSON *, cJSON *);
+int sm_list_training_jobs_for_tuning_job(struct sl_req *, const cJSON *, cJSON *);
+
+/* models.c: models and endpoint configurations */
+int sm_create_model(struct sl_req *, const cJSON *, cJSON *);
+int sm_describe_model(struct sl_req *, const cJSON *, cJSON *);
+int sm_list_models(struct sl_req *, const cJSON *, cJSON *);
+int sm_delete_model(struct sl_req *, const cJSON *, cJSON *);
+int sm_create_endpoint_config(struct sl_req *, const cJSON *, cJSON *);
+int sm_describe_endpoint_config(struct sl_req *, const cJSON *, cJSON *);
+int sm_list_endpoint_configs(struct sl_req *, const cJSON *, cJSON *);
+int sm_delete_endpoint_config(struct sl_req *, const cJSON *, cJSON *);
+
+/* endpoints.c */
+int sm_create_endpoint(struct sl_req *, const cJSON *, cJSON *);
+int sm_describe_endpoint(struct sl_req *, const cJSON *, cJSON *);
+int sm_list_endpoints(struct sl_req *, const cJSON *, cJSON *);
+int sm_update_endpoint(struct sl_req *, const cJSON *, cJSON *);
+int sm_update_endpoint_weights_and_capacities(struct sl_req *, const cJSON *, cJSON *);
+int sm_delete_endpoint(struct sl_req *, const cJSON *, cJSON *);
+
+/* notebooks.c: notebook instances */
+int sm_create_notebook_instance(struct sl_req *, const cJSON *, cJSON *);
+int sm_describe_notebook_instance(struct sl_req *, const cJSON *, cJSON *);
+int sm_list_notebook_instances(struct sl_req *, const cJSON *, cJSON *);
+int sm_start_notebook_instance(struct sl_req *, const cJSON *, cJSON *);
+int sm_stop_notebook_instance(struct sl_req *, const cJSON *, cJSON *);
+int sm_delete_notebook_instance(struct sl_req *, const cJSON *, cJSON *);
+int sm_create_presigned_notebook_instance_url(struct sl_req *, const cJSON *, cJSON *);
+
 int sm_add_tags(struct sl_req *, const cJSON *, cJSON *);
 int sm_list_tags(struct sl_req *, const cJSON *, cJSON *);
 int sm_delete_tags(struct sl_req *, const cJSON *, cJSON *);

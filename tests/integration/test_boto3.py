@@ -23,17 +23,17 @@ def test_sts_get_caller_identity_default_account(daemon):
 def test_sagemaker_unimplemented_operation(daemon):
     """An operation without a handler answers UnknownOperationException 400."""
     with pytest.raises(ClientError) as e:
-        daemon.client("sagemaker").list_training_jobs()
+        daemon.client("sagemaker").list_compilation_jobs()
     err = e.value.response
     assert err["Error"]["Code"] == "UnknownOperationException"
-    assert "ListTrainingJobs" in err["Error"]["Message"]
+    assert "ListCompilationJobs" in err["Error"]["Message"]
     assert err["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
 def test_logs_unimplemented_operation(daemon):
     """CloudWatch Logs routes by X-Amz-Target and answers in JSON."""
     with pytest.raises(ClientError) as e:
-        daemon.client("logs").describe_log_groups()
+        daemon.client("logs").describe_metric_filters()
     assert e.value.response["Error"]["Code"] == "UnknownOperationException"
 
 

@@ -92,16 +92,17 @@ def test_listen_and_data_dir_from_env(start_daemon, tmp_path):
     assert (data / "sagelite.db").exists()
 
 
-def test_env_command_prints_client_exports():
-    """`sagelite env` prints the four AWS_* exports a client needs."""
-    r = run_cli("env", "--listen", "127.0.0.1:4999", "--region", "eu-central-1")
+def test_env_command_prints_client_exports(tmp_path):
+    """`sagelite env` prints the AWS_* exports a client needs, shell-quoted."""
+    r = run_cli("env", "--listen", "127.0.0.1:4999", "--region", "eu-central-1",
+                "--data-dir", tmp_path)
     assert r.returncode == 0
     lines = r.stdout.splitlines()
-    assert "export AWS_ENDPOINT_URL=http://127.0.0.1:4999" in lines
-    assert "export AWS_ACCESS_KEY_ID=test" in lines
-    assert "export AWS_SECRET_ACCESS_KEY=test" in lines
-    assert "export AWS_DEFAULT_REGION=eu-central-1" in lines
-    assert all(line.startswith("export AWS_") for line in lines)
+    assert "export AWS_ENDPOINT_URL='http://127.0.0.1:4999'" in lines
+    assert "export AWS_ACCESS_KEY_ID='test'" in lines
+    assert "export AWS_SECRET_ACCESS_KEY='test'" in lines
+    assert "export AWS_DEFAULT_REGION='eu-central-1'" in lines
+    assert all(line.startswith("export ") for line in lines)
 
 
 def test_keys_add_list_remove_round_trip(start_daemon):
