@@ -49,7 +49,7 @@ int s3_delete_objects(struct sl_req *req, struct s3_ctx *s3)
 
 	s3_xml_begin(req, "DeleteResult");
 	for (n = root->child; n; n = n->next) {
-		const char *key;
+		const char *key, *vid;
 		char old[BLOB_ID_LEN + 1] = "";
 		int rc;
 
@@ -60,6 +60,16 @@ int s3_delete_objects(struct sl_req *req, struct s3_ctx *s3)
 			sl_buf_puts(&req->rbody, "<Error>");
 			s3_xml_elem(req, "Key", key);
 			sl_buf_puts(&req->rbody, "<Code>InvalidArgument</Code><Message>Invalid key</Message></Error>");
+			continue;
+		}
+		/* Every object is version "null": deleting another version must
+		 * not delete the object. */
+		vid = xml_child_text(n, "VersionId");
+		if (vid && strcmp(vid, "null") != 0) {
+			sl_buf_puts(&req->rbody, "<Error>");
+			s3_xml_elem(req, "Key", key);
+			s3_xml_elem(req, "VersionId", vid);
+			sl_buf_puts(&req->rbody, "<Code>NoSuchVersion</Code><Message>The specified version does not exist.</Message></Error>");
 			continue;
 		}
 		rc = db_begin();

@@ -188,6 +188,11 @@ static int s3_route(struct sl_req *req)
 				"A header or query you provided implies functionality that is not implemented.");
 	}
 	req->op = s3->route->op;
+	/* Objects have one version, "null": a request naming another must not
+	 * act on the object (DELETE ?versionId=x used to delete it). */
+	if (s3->target == S3_OBJECT && req_param(req, "versionId") &&
+	    strcmp(req_param(req, "versionId"), "null") != 0)
+		return req_fail(req, 400, "InvalidArgument", "Invalid version id specified");
 	req->handler = s3_dispatch;
 	/* Bodies other than object data are small XML documents. */
 	if (!s3->route->begin)
