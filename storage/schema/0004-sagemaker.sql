@@ -31,8 +31,10 @@ CREATE TABLE sm_tags (
     PRIMARY KEY (arn, key)
 ) WITHOUT ROWID;
 
--- CloudWatch Logs.  Events are append-only; (stream, seq) is the durable
--- cursor GetLogEvents tokens encode.
+-- CloudWatch Logs (storage/logs.c).  Events are append-only; within a
+-- stream they are ordered by (timestamp, seq), and that pair is the durable
+-- cursor GetLogEvents tokens encode.  seq is per stream and increasing, in
+-- ingestion order (log_streams.last_seq is the last one handed out).
 CREATE TABLE log_groups (
     account_id      TEXT NOT NULL,
     name            TEXT NOT NULL,
@@ -46,13 +48,15 @@ CREATE TABLE log_streams (
     group_name      TEXT NOT NULL,
     name            TEXT NOT NULL,
     creation_time   INTEGER NOT NULL,
-    first_event     INTEGER,                -- epoch ms of the first/last event
+    first_event     INTEGER,                -- epoch ms of the earliest/latest event
     last_event      INTEGER,
     last_ingestion  INTEGER,
+    last_seq        INTEGER NOT NULL DEFAULT 0,
     stored_bytes    INTEGER NOT NULL DEFAULT 0,
     UNIQUE (account_id, group_name, name),
     FOREIGN KEY (account_id, group_name) REFERENCES log_groups(account_id, name) ON DELETE CASCADE
 );
+CREATE INDEX log_streams_by_last_event ON log_streams(account_id, group_name, last_event);
 
 CREATE TABLE log_events (
     stream_id       INTEGER NOT NULL REFERENCES log_streams(id) ON DELETE CASCADE,
