@@ -15,7 +15,7 @@ struct job_executor {
 	const char *name;
 	/* Called on the jobs thread for each submitted action.  Must not
 	 * block for long: long work runs in child processes the executor
-	 * supervises. */
+	 * supervises (jobs/supervisor.h) and timers (jobs_timer). */
 	void (*run)(const char *account, enum sm_kind k, const char *name, enum job_action a);
 };
 
@@ -33,5 +33,10 @@ void jobs_stop(void);
 void jobs_submit(const char *account, enum sm_kind k, const char *name, enum job_action a);
 /* Wait until the queue is empty and idle (tests). */
 void jobs_drain(void);
+
+/* Timers on the jobs thread (jobs thread only): fn(arg) runs once, delay
+ * seconds from now.  Returns an id for jobs_timer_cancel (0 never). */
+unsigned long jobs_timer(double delay, void (*fn)(void *arg), void *arg);
+void jobs_timer_cancel(unsigned long id);
 
 #endif

@@ -1,14 +1,24 @@
-/* scheduler.c — the jobs thread: a FIFO of actions submitted by the
- * request threads, run one at a time by the configured executor.  See
- * executor.h. */
+/* scheduler.c — the jobs thread: one event loop over the queue of actions
+ * the request threads submit (woken through an eventfd), the supervised
+ * children's pipes and pidfds (supervisor.c), and timers (MaxRuntime,
+ * stop grace periods).  Executors run on this thread only, so their state
+ * needs no locks.  See executor.h. */
 #include "executor.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "server/log.h"
 #include "server/util.h"
+#include "supervisor.h"
+
+#define MAX_POLLFDS 1024
 
 struct action {
 	char *account;
@@ -18,13 +28,23 @@ struct action {
 	struct action *next;
 };
 
+struct timer {
+	unsigned long id;
+	double at;               /* monotonic seconds */
+	void (*fn)(void *arg);
+	void *arg;
+	struct timer *next;      /* sorted by at */
+};
+
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
-static pthread_cond_t idle = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t idle_cond = PTHREAD_COND_INITIALIZER;
 static struct action *head, *tail;
 static int running, stopping, busy;
+static int wake_fd = -1;
 static pthread_t thread;
 static const struct job_executor *executor;
+static struct timer *timers;      /* jobs thread only */
+static unsigned long next_timer_id = 1;
 
 static const struct job_executor *const executors[] = { &job_executor_test };
 
@@ -38,43 +58,150 @@ const struct job_executor *job_executor_find(const char *name)
 	return NULL;
 }
 
-static void *jobs_main(void *arg)
+static double mono(void)
 {
-	(void)arg;
-	pthread_mutex_lock(&lock);
+	return (double)sl_now_us() / 1e6;
+}
+
+unsigned long jobs_timer(double delay, void (*fn)(void *arg), void *arg)
+{
+	struct timer *t = xcalloc(1, sizeof *t), **pp;
+
+	t->id = next_timer_id++;
+	t->at = mono() + delay;
+	t->fn = fn;
+	t->arg = arg;
+	for (pp = &timers; *pp && (*pp)->at <= t->at; pp = &(*pp)->next)
+		;
+	t->next = *pp;
+	*pp = t;
+	return t->id;
+}
+
+void jobs_timer_cancel(unsigned long id)
+{
+	struct timer **pp;
+
+	for (pp = &timers; *pp; pp = &(*pp)->next) {
+		if ((*pp)->id == id) {
+			struct timer *t = *pp;
+
+			*pp = t->next;
+			free(t);
+			return;
+		}
+	}
+}
+
+static void run_due_timers(void)
+{
+	double now = mono();
+
+	while (timers && timers->at <= now) {
+		struct timer *t = timers;
+
+		timers = t->next;
+		t->fn(t->arg);
+		free(t);
+	}
+}
+
+/* Take and run every queued action. */
+static void run_actions(void)
+{
 	for (;;) {
 		struct action *a;
 
-		while (!head && !stopping) {
-			busy = 0;
-			pthread_cond_broadcast(&idle);
-			pthread_cond_wait(&wake, &lock);
-		}
-		if (!head && stopping)
-			break;
+		pthread_mutex_lock(&lock);
 		a = head;
-		head = a->next;
-		if (!head)
-			tail = NULL;
-		busy = 1;
+		if (a) {
+			head = a->next;
+			if (!head)
+				tail = NULL;
+		}
 		pthread_mutex_unlock(&lock);
+		if (!a)
+			return;
 		executor->run(a->account, a->kind, a->name, a->act);
 		free(a->account);
 		free(a->name);
 		free(a);
-		pthread_mutex_lock(&lock);
 	}
+}
+
+static void *jobs_main(void *arg)
+{
+	struct pollfd *fds = xcalloc(MAX_POLLFDS + 1, sizeof *fds);
+	(void)arg;
+
+	for (;;) {
+		int n, timeout = -1;
+		uint64_t v;
+
+		run_actions();
+		run_due_timers();
+		pthread_mutex_lock(&lock);
+		if (!head) {
+			busy = supervisor_count() > 0;
+			if (!busy)
+				pthread_cond_broadcast(&idle_cond);
+		}
+		if (stopping && !head) {
+			pthread_mutex_unlock(&lock);
+			break;
+		}
+		pthread_mutex_unlock(&lock);
+		if (timers) {
+			double ms = (timers->at - mono()) * 1000.0;
+
+			timeout = ms < 0 ? 0 : ms > 60000 ? 60000 : (int)ms + 1;
+		}
+		fds[0] = (struct pollfd){ wake_fd, POLLIN, 0 };
+		n = 1 + supervisor_pollfds(fds + 1, MAX_POLLFDS);
+		if (poll(fds, (nfds_t)n, timeout) < 0) {
+			if (errno != EINTR)
+				sl_err("jobs: poll: %s", strerror(errno));
+			continue;
+		}
+		if (fds[0].revents && read(wake_fd, &v, sizeof v) < 0) {
+			/* spurious wake: fine */
+		}
+		supervisor_handle(fds + 1, n - 1);
+	}
+	supervisor_kill_all();
+	while (timers) {
+		struct timer *t = timers;
+
+		timers = t->next;
+		free(t);
+	}
+	free(fds);
+	pthread_mutex_lock(&lock);
 	busy = 0;
-	pthread_cond_broadcast(&idle);
+	pthread_cond_broadcast(&idle_cond);
 	pthread_mutex_unlock(&lock);
 	return NULL;
 }
 
+static void wake(void)
+{
+	uint64_t one = 1;
+
+	if (write(wake_fd, &one, sizeof one) < 0) {
+		/* the counter saturates only after 2^64 wakes */
+	}
+}
+
 int jobs_start(const struct job_executor *ex)
 {
+	if (!ex) {
+		sl_err("jobs: unknown executor");
+		return -1;
+	}
 	executor = ex;
 	stopping = 0;
-	if (pthread_create(&thread, NULL, jobs_main, NULL) != 0) {
+	wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (wake_fd < 0 || pthread_create(&thread, NULL, jobs_main, NULL) != 0) {
 		sl_err("jobs: cannot start the jobs thread");
 		return -1;
 	}
@@ -89,9 +216,11 @@ void jobs_stop(void)
 		return;
 	pthread_mutex_lock(&lock);
 	stopping = 1;
-	pthread_cond_signal(&wake);
 	pthread_mutex_unlock(&lock);
+	wake();
 	pthread_join(thread, NULL);
+	close(wake_fd);
+	wake_fd = -1;
 	running = 0;
 }
 
@@ -110,14 +239,14 @@ void jobs_submit(const char *account, enum sm_kind k, const char *name, enum job
 		head = a;
 	tail = a;
 	busy = 1;
-	pthread_cond_signal(&wake);
 	pthread_mutex_unlock(&lock);
+	wake();
 }
 
 void jobs_drain(void)
 {
 	pthread_mutex_lock(&lock);
 	while (running && (head || busy))
-		pthread_cond_wait(&idle, &lock);
+		pthread_cond_wait(&idle_cond, &lock);
 	pthread_mutex_unlock(&lock);
 }
