@@ -485,8 +485,12 @@ static int op_put_log_events(struct sl_req *req, const cJSON *in, cJSON *out)
 		snprintf(at, sizeof at, "logEvents.%zu.member.timestamp", i + 1);
 		if (json_int(cJSON_GetObjectItemCaseSensitive(e, "timestamp"), &ev[i].timestamp) < 0)
 			return violation(req, NULL, at, "must not be null");
-		if (ev[i].timestamp < 0)
-			return violation(req, "negative", at, "must have value greater than or equal to 0");
+		if (ev[i].timestamp < 0) {
+			char num[32];
+
+			snprintf(num, sizeof num, "%" PRId64, ev[i].timestamp);
+			return violation(req, num, at, "must have value greater than or equal to 0");
+		}
 		snprintf(at, sizeof at, "logEvents.%zu.member.message", i + 1);
 		if (!cJSON_IsString(m))
 			return violation(req, NULL, at, "must not be null");
