@@ -9,6 +9,8 @@
 
 #include "storage/resources.h"
 
+struct runtime_map;
+
 enum job_action { JOB_START, JOB_STOP, JOB_DELETE };
 
 struct job_executor {
@@ -19,14 +21,30 @@ struct job_executor {
 	void (*run)(const char *account, enum sm_kind k, const char *name, enum job_action a);
 };
 
-/* The executors there are. */
+/* The executors there are: "test" completes everything at once; "host"
+ * runs training jobs for real as host processes (jobs/training.c). */
 extern const struct job_executor job_executor_test;
+extern const struct job_executor job_executor_host;
+
+/* What the executors need from the daemon's configuration. */
+struct jobs_config {
+	const char *data_dir;      /* job dirs live in DATA/jobs */
+	const char *python;        /* interpreter for framework images */
+	const char *isolation;     /* "auto", "bwrap" or "none" */
+	struct runtime_map *runtime_map; /* user image → command map, or NULL */
+	double stop_grace_s;       /* SIGTERM → SIGKILL */
+	int ncpus;                 /* host CPUs */
+	const char *region;        /* for the jobs' AWS_REGION */
+	const char *endpoint_url;  /* sagelite's URL, for boto3 inside jobs */
+};
+/* The configuration given to jobs_start (never NULL after it). */
+const struct jobs_config *jobs_cfg(void);
 
 /* Look an executor up by name; NULL if none. */
 const struct job_executor *job_executor_find(const char *name);
 
-/* Start the jobs thread over ex.  0 or -1. */
-int jobs_start(const struct job_executor *ex);
+/* Start the jobs thread over ex with cfg (copied).  0 or -1. */
+int jobs_start(const struct job_executor *ex, const struct jobs_config *cfg);
 /* Stop it after the queued actions ran (bounded by the caller's grace). */
 void jobs_stop(void);
 /* Queue an action (copies the strings).  Safe from any thread. */

@@ -145,6 +145,8 @@ static int apply_move(cJSON *doc, void *arg)
 		a->refused = 1;
 		return -1;
 	}
+	if (mv->edit && mv->edit(doc, mv->edit_arg) < 0)
+		return -1;
 	if (mv->status)
 		set_string(doc, ki->status_field, mv->status);
 	if (mv->secondary)

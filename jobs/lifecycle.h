@@ -16,6 +16,10 @@ struct sm_move {
 	const char *message;        /* StatusMessage of the secondary transition */
 	const char *failure_reason; /* with Failed */
 	const cJSON *extra;
+	/* Optional: a further edit of the document in the same transaction
+	 * (after the legality check); -1 abandons the move. */
+	int (*edit)(cJSON *doc, void *arg);
+	void *edit_arg;
 };
 
 /* Each returns 1 moved, 0 refused (not found, or the move is illegal from

@@ -46,7 +46,13 @@ static const struct job_executor *executor;
 static struct timer *timers;      /* jobs thread only */
 static unsigned long next_timer_id = 1;
 
-static const struct job_executor *const executors[] = { &job_executor_test };
+static const struct job_executor *const executors[] = { &job_executor_test, &job_executor_host };
+static struct jobs_config config;
+
+const struct jobs_config *jobs_cfg(void)
+{
+	return &config;
+}
 
 const struct job_executor *job_executor_find(const char *name)
 {
@@ -192,13 +198,14 @@ static void wake(void)
 	}
 }
 
-int jobs_start(const struct job_executor *ex)
+int jobs_start(const struct job_executor *ex, const struct jobs_config *cfg)
 {
 	if (!ex) {
 		sl_err("jobs: unknown executor");
 		return -1;
 	}
 	executor = ex;
+	config = *cfg;
 	stopping = 0;
 	wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (wake_fd < 0 || pthread_create(&thread, NULL, jobs_main, NULL) != 0) {

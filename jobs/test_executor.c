@@ -104,7 +104,7 @@ out:
 static void step(const char *account, const char *name, const char *secondary, const char *msg,
 		 const cJSON *extra)
 {
-	struct sm_move mv = { NULL, secondary, msg, NULL, extra };
+	struct sm_move mv = { .secondary = secondary, .message = msg, .extra = extra };
 
 	training_transition(account, name, &mv);
 }
@@ -135,7 +135,7 @@ static void run_training(const char *account, const char *name, const cJSON *fin
 	cJSON_AddNumberToObject(extra, "TrainingTimeInSeconds", 1);
 	cJSON_AddNumberToObject(extra, "BillableTimeInSeconds", 1);
 	if (uri) {
-		struct sm_move done = { "Completed", "Completed", "Training job completed", NULL, extra };
+		struct sm_move done = { .status = "Completed", .secondary = "Completed", .message = "Training job completed", .extra = extra };
 		cJSON *ma = cJSON_AddObjectToObject(extra, "ModelArtifacts");
 		const cJSON *it;
 
@@ -144,7 +144,7 @@ static void run_training(const char *account, const char *name, const cJSON *fin
 			cJSON_AddItemToObject(extra, it->string, cJSON_Duplicate(it, 1));
 		training_transition(account, name, &done);
 	} else {
-		struct sm_move fail = { "Failed", "Failed", why, why, extra };
+		struct sm_move fail = { .status = "Failed", .secondary = "Failed", .message = why, .failure_reason = why, .extra = extra };
 
 		training_transition(account, name, &fail);
 	}
@@ -155,8 +155,8 @@ static void run_training(const char *account, const char *name, const cJSON *fin
 
 static void stop_training(const char *account, const char *name)
 {
-	struct sm_move stopping = { "Stopping", "Stopping", "Stopping the training job", NULL, NULL };
-	struct sm_move stopped = { "Stopped", "Stopped", "The training job was stopped", NULL, NULL };
+	struct sm_move stopping = { .status = "Stopping", .secondary = "Stopping", .message = "Stopping the training job" };
+	struct sm_move stopped = { .status = "Stopped", .secondary = "Stopped", .message = "The training job was stopped" };
 
 	training_transition(account, name, &stopping);
 	training_transition(account, name, &stopped);
@@ -171,7 +171,7 @@ static void finish_job(const char *account, enum sm_kind k, const char *name, in
 		k == SM_TRANSFORM_JOB ? transform_transition
 		: k == SM_PROCESSING_JOB ? processing_transition : tuning_transition;
 	cJSON *extra = cJSON_CreateObject();
-	struct sm_move mv = { stop ? "Stopping" : "Completed", NULL, NULL, NULL, extra };
+	struct sm_move mv = { .status = stop ? "Stopping" : "Completed", .extra = extra };
 
 	if (start_field)
 		cJSON_AddNumberToObject(extra, start_field, sl_wall_time());
@@ -481,15 +481,15 @@ static int on_endpoint_deployed(cJSON *doc, void *arg)
 
 static void deploy_endpoint(const char *account, const char *name)
 {
-	struct sm_move mv = { "InService", NULL, NULL, NULL, NULL };
+	/* One transaction: no reader sees the new config while still Updating. */
+	struct sm_move mv = { .status = "InService", .edit = on_endpoint_deployed };
 
-	if (smres_modify(account, SM_ENDPOINT, name, on_endpoint_deployed, NULL) == 1)
-		endpoint_transition(account, name, &mv);
+	endpoint_transition(account, name, &mv);
 }
 
 static void run_test(const char *account, enum sm_kind k, const char *name, enum job_action a)
 {
-	struct sm_move mv = { NULL, NULL, NULL, NULL, NULL };
+	struct sm_move mv = { .status = NULL };
 
 	if (a == JOB_START && (k == SM_TRAINING_JOB || k == SM_TRANSFORM_JOB ||
 			       k == SM_PROCESSING_JOB || k == SM_TUNING_JOB || k == SM_ENDPOINT) &&

@@ -115,7 +115,28 @@ static int set_grace(struct sl_config *c, const char *v)
 
 static int set_executor(struct sl_config *c, const char *v)
 {
-	return strcmp(v, "test") == 0 ? set_string(&c->executor, v) : -1;
+	return strcmp(v, "test") == 0 || strcmp(v, "host") == 0 ? set_string(&c->executor, v) : -1;
+}
+
+static int set_python(struct sl_config *c, const char *v)
+{
+	return *v ? set_string(&c->python, v) : -1;
+}
+
+static int set_isolation(struct sl_config *c, const char *v)
+{
+	return strcmp(v, "auto") == 0 || strcmp(v, "bwrap") == 0 || strcmp(v, "none") == 0
+		       ? set_string(&c->isolation, v) : -1;
+}
+
+static int set_runtime_map(struct sl_config *c, const char *v)
+{
+	return *v ? set_string(&c->runtime_map, v) : -1;
+}
+
+static int set_stop_grace(struct sl_config *c, const char *v)
+{
+	return set_uint(&c->stop_grace_s, v, 3600);
 }
 
 static int set_config(struct sl_config *c, const char *v)
@@ -141,7 +162,15 @@ static const struct option_row options[] = {
 	{ "--shutdown-grace", "SAGELITE_SHUTDOWN_GRACE", "shutdown-grace", "SECONDS",
 	  "how long SIGTERM waits for in-flight requests (default 10)", set_grace },
 	{ "--executor", "SAGELITE_EXECUTOR", "executor", "NAME",
-	  "what runs jobs and endpoints: test (completes at once with a recorded artifact)", set_executor },
+	  "host (default: training jobs run as host processes) or test (everything completes at once with a recorded artifact)", set_executor },
+	{ "--python", "SAGELITE_PYTHON", "python", "PATH",
+	  "interpreter for framework images' scripts (default /usr/bin/python3)", set_python },
+	{ "--isolation", "SAGELITE_ISOLATION", "isolation", "MODE",
+	  "auto (default: bubblewrap when it works), bwrap or none", set_isolation },
+	{ "--runtime-map", "SAGELITE_RUNTIME_MAP", "runtime-map", "FILE",
+	  "lines \"PATTERN COMMAND...\": run images matching PATTERN as COMMAND train|serve", set_runtime_map },
+	{ "--stop-grace", "SAGELITE_STOP_GRACE", "stop-grace", "SECONDS",
+	  "StopTrainingJob: SIGTERM, then SIGKILL after this many seconds (default 120)", set_stop_grace },
 	{ "--config", "SAGELITE_CONFIG", NULL, "FILE",
 	  "config file of `key = value` lines using the names above", set_config },
 };
@@ -169,7 +198,10 @@ void config_defaults(struct sl_config *c)
 	c->account_id = xstrdup("000000000000");
 	c->threads = 8;
 	c->shutdown_grace_s = 10;
-	c->executor = xstrdup("test");
+	c->executor = xstrdup("host");
+	c->python = xstrdup("/usr/bin/python3");
+	c->isolation = xstrdup("auto");
+	c->stop_grace_s = 120;
 	c->max_header_bytes = 64 * 1024;
 	c->max_url_bytes = 16 * 1024;
 	c->max_json_body = 16 * 1024 * 1024;
@@ -184,6 +216,9 @@ void config_free(struct sl_config *c)
 	free(c->region);
 	free(c->account_id);
 	free(c->executor);
+	free(c->python);
+	free(c->isolation);
+	free(c->runtime_map);
 	memset(c, 0, sizeof *c);
 }
 

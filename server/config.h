@@ -20,7 +20,11 @@ struct sl_config {
 	char *account_id;       /* default account for the test key */
 	unsigned threads;       /* HTTP worker threads */
 	unsigned shutdown_grace_s; /* bound on finishing in-flight requests */
-	char *executor;         /* job executor: "test" until the real ones land */
+	char *executor;         /* job executor: "host" (real) or "test" */
+	char *python;           /* interpreter for framework images */
+	char *isolation;        /* auto | bwrap | none */
+	char *runtime_map;      /* file mapping image patterns to commands */
+	unsigned stop_grace_s;  /* StopTrainingJob: SIGTERM, then SIGKILL after this */
 	size_t max_header_bytes;   /* whole header section */
 	size_t max_url_bytes;
 	uint64_t max_json_body;    /* JSON / query protocol bodies */

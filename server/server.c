@@ -14,6 +14,8 @@
 #include "storage/blobs.h"
 #include "storage/creds.h"
 #include "jobs/executor.h"
+#include "jobs/runtimes.h"
+#include "jobs/training.h"
 #include "server/sagemaker/validate.h"
 #include "storage/db.h"
 
@@ -91,8 +93,42 @@ static void record_boot(void)
 	sqlite3_reset(st);
 }
 
+/* Validation specs, the runtime map, the restart sweep, the jobs thread. */
+static int start_jobs(const struct sl_config *cfg, const struct sl_server *srv,
+		      struct runtime_map **rmap)
+{
+	struct jobs_config jc;
+	static char url[300]; /* jobs_start keeps the pointer */
+	char err[512];
+	int n;
+
+	*rmap = NULL;
+	if (sm_validate_init() < 0)
+		return -1;
+	if (cfg->runtime_map && runtime_map_load(cfg->runtime_map, rmap, err, sizeof err) < 0) {
+		sl_err("--runtime-map %s: %s", cfg->runtime_map, err);
+		return -1;
+	}
+	n = training_recover();
+	if (n > 0)
+		sl_warn("%d training job(s) were running when sagelite last stopped: marked Failed", n);
+	memset(&jc, 0, sizeof jc);
+	jc.data_dir = cfg->data_dir;
+	jc.python = cfg->python;
+	jc.isolation = cfg->isolation;
+	jc.runtime_map = *rmap;
+	jc.stop_grace_s = cfg->stop_grace_s;
+	jc.ncpus = srv->host.ncpus;
+	jc.region = cfg->region;
+	snprintf(url, sizeof url, "http://%s:%u",
+		 strcmp(cfg->listen_host, "0.0.0.0") == 0 ? "127.0.0.1" : cfg->listen_host, srv->port);
+	jc.endpoint_url = url;
+	return jobs_start(job_executor_find(cfg->executor), &jc);
+}
+
 int server_run(struct sl_config *cfg)
 {
+	struct runtime_map *rmap = NULL;
 	struct sl_server srv;
 	sigset_t sigs;
 	int sig = 0;
@@ -114,12 +150,12 @@ int server_run(struct sl_config *cfg)
 		return 1;
 	record_boot();
 	host_probe(&srv.host);
-	if (sm_validate_init() < 0 || jobs_start(job_executor_find(cfg->executor)) < 0) {
+	if (http_start(&srv) < 0) {
 		db_close_all();
 		return 1;
 	}
-	if (http_start(&srv) < 0) {
-		jobs_stop();
+	if (start_jobs(cfg, &srv, &rmap) < 0) {
+		http_stop(&srv);
 		db_close_all();
 		return 1;
 	}
@@ -141,6 +177,7 @@ int server_run(struct sl_config *cfg)
 		usleep(10000);
 	http_stop(&srv);
 	jobs_stop();
+	runtime_map_free(rmap);
 	db_close_all();
 	sl_info("stopped");
 	return 0;

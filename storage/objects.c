@@ -259,27 +259,20 @@ int bucket_is_empty(const char *bucket)
 	return rc;
 }
 
-int object_store_bytes(const char *bucket, const char *key, const void *data, size_t n,
-		       const char *content_type)
+/* Commit the temp blob t as bucket/key with ETag md5hex. */
+static int store_tmp(struct blob_tmp *t, const char *bucket, const char *key, const char *md5hex,
+		     const char *content_type)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
 	char old[BLOB_ID_LEN + 1] = "";
-	struct blob_tmp t;
 	struct object o;
 
 	memset(&o, 0, sizeof o);
-	if (blob_tmp_open(&t) < 0)
+	o.size = t->size;
+	if (blob_tmp_commit(t, o.blob_id) < 0)
 		return -1;
-	if (blob_tmp_write(&t, data, n) < 0 || blob_tmp_commit(&t, o.blob_id) < 0) {
-		blob_tmp_discard(&t);
-		return -1;
-	}
-	EVP_Digest(data, n, md, &mdlen, EVP_md5(), NULL);
-	sl_hex(md, 16, o.etag);
+	snprintf(o.etag, sizeof o.etag, "%s", md5hex);
 	o.key = (char *)(uintptr_t)key;
 	o.key_len = strlen(key);
-	o.size = n;
 	o.last_modified = sl_wall_time();
 	o.m.content_type = (char *)(uintptr_t)content_type;
 	if (db_begin() < 0)
@@ -295,6 +288,57 @@ fail:
 	sl_err("objects: cannot store s3://%s/%s", bucket, key);
 	blob_unlink(o.blob_id);
 	return -1;
+}
+
+int object_store_bytes(const char *bucket, const char *key, const void *data, size_t n,
+		       const char *content_type)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char hex[33];
+	struct blob_tmp t;
+
+	if (blob_tmp_open(&t) < 0)
+		return -1;
+	if (blob_tmp_write(&t, data, n) < 0) {
+		blob_tmp_discard(&t);
+		return -1;
+	}
+	EVP_Digest(data, n, md, &mdlen, EVP_md5(), NULL);
+	sl_hex(md, 16, hex);
+	return store_tmp(&t, bucket, key, hex, content_type);
+}
+
+int object_store_file(const char *bucket, const char *key, const char *path,
+		      const char *content_type)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char md[EVP_MAX_MD_SIZE], buf[65536];
+	unsigned int mdlen = 0;
+	char hex[33];
+	struct blob_tmp t;
+	FILE *f = fopen(path, "rb");
+	size_t r;
+	int rc = -1;
+
+	if (!f || blob_tmp_open(&t) < 0)
+		goto out;
+	EVP_DigestInit_ex(ctx, EVP_md5(), NULL);
+	while ((r = fread(buf, 1, sizeof buf, f)) > 0) {
+		EVP_DigestUpdate(ctx, buf, r);
+		if (blob_tmp_write(&t, buf, r) < 0) {
+			blob_tmp_discard(&t);
+			goto out;
+		}
+	}
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	sl_hex(md, 16, hex);
+	rc = store_tmp(&t, bucket, key, hex, content_type);
+out:
+	if (f)
+		fclose(f);
+	EVP_MD_CTX_free(ctx);
+	return rc;
 }
 
 int s3_uri_split(const char *uri, char **bucket, char **key)

@@ -68,6 +68,10 @@ int objects_scan(const char *bucket, const char *from, int inclusive, const char
 int object_store_bytes(const char *bucket, const char *key, const void *data, size_t n,
 		       const char *content_type);
 
+/* The same from a file (copied in-kernel; the file is left in place). */
+int object_store_file(const char *bucket, const char *key, const char *path,
+		      const char *content_type);
+
 /* Parse "s3://bucket/key/prefix" into heap strings (key may be "").  0 or -1. */
 int s3_uri_split(const char *uri, char **bucket, char **key);
 

@@ -243,8 +243,14 @@ static char *make_token(const char *col, const struct sm_res *r)
 		cJSON_AddStringToObject(t, "v", lc);
 	else if (strcmp(col, "status") == 0)
 		cJSON_AddStringToObject(t, "v", r->status ? r->status : "");
-	else
-		cJSON_AddNumberToObject(t, "v", r->creation_time);
+	else {
+		/* As text with every digit: cJSON's number printing may round,
+		 * and a rounded cursor would repeat or skip a row. */
+		char num[40];
+
+		snprintf(num, sizeof num, "%.17g", r->creation_time);
+		cJSON_AddStringToObject(t, "v", num);
+	}
 	cJSON_AddStringToObject(t, "n", lc);
 	json = cJSON_PrintUnformatted(t);
 	tok = sl_base64((const unsigned char *)json, strlen(json));
@@ -335,8 +341,8 @@ int smres_list(const char *account, enum sm_kind k, const struct smres_query *q,
 	if (tok) {
 		const cJSON *v = cJSON_GetObjectItemCaseSensitive(tok, "v");
 
-		if (cJSON_IsNumber(v))
-			sqlite3_bind_double(st, 10, v->valuedouble);
+		if (strcmp(col, "creation_time") == 0)
+			sqlite3_bind_double(st, 10, cJSON_IsString(v) ? strtod(v->valuestring, NULL) : 0);
 		else
 			sqlite3_bind_text(st, 10, cJSON_IsString(v) ? v->valuestring : "", -1,
 					  SQLITE_STATIC);

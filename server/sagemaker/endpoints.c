@@ -359,7 +359,7 @@ int sm_update_endpoint(struct sl_req *req, const cJSON *in, cJSON *out)
 	double now = sl_wall_time();
 	struct sm_res ep, cfg;
 	cJSON *extra = NULL, *pending, *fields;
-	struct sm_move mv = { "Updating", NULL, NULL, NULL, NULL };
+	struct sm_move mv = { .status = "Updating" };
 	int rc = -1;
 
 	if (get_endpoint(req, name, &ep) < 0)
@@ -414,7 +414,7 @@ int sm_update_endpoint_weights_and_capacities(struct sl_req *req, const cJSON *i
 	const cJSON *want;
 	struct sm_res ep;
 	cJSON *extra = NULL, *variants;
-	struct sm_move mv = { "Updating", NULL, NULL, NULL, NULL };
+	struct sm_move mv = { .status = "Updating" };
 	int rc = -1;
 
 	if (get_endpoint(req, name, &ep) < 0)
@@ -474,7 +474,7 @@ out:
 int sm_delete_endpoint(struct sl_req *req, const cJSON *in, cJSON *out)
 {
 	const char *name = sm_str(in, "EndpointName");
-	struct sm_move mv = { "Deleting", NULL, NULL, NULL, NULL };
+	struct sm_move mv = { .status = "Deleting" };
 	struct sm_res ep;
 	int rc;
 	(void)out;

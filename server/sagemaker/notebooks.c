@@ -129,7 +129,7 @@ int sm_list_notebook_instances(struct sl_req *req, const cJSON *in, cJSON *out)
 static int notebook_move(struct sl_req *req, const char *name, const char *const *allowed,
 			 const char *allowed_text, const char *to, enum job_action action)
 {
-	struct sm_move mv = { to, NULL, NULL, NULL, NULL };
+	struct sm_move mv = { .status = to };
 	struct sm_res r;
 	char *arn;
 	int rc = smres_get(req->who.account_id, SM_NOTEBOOK, name, &r), ok = 0;

@@ -78,6 +78,11 @@ class Daemon:
             cmd += ["--listen", "127.0.0.1:0"]
         if self.data_dir_flag:
             cmd += ["--data-dir", str(self.data_dir)]
+        # The control-plane suites run on the test executor (everything
+        # completes at once); suites that really run work pass --executor host.
+        if not any(str(a).startswith("--executor") for a in self.args) and \
+                "SAGELITE_EXECUTOR" not in (self.env or {}):
+            cmd += ["--executor", "test"]
         cmd += self.args
         with open(self.stderr_path, "ab") as err:
             err.write(f"==== start: {' '.join(cmd)}\n".encode())

@@ -1,0 +1,714 @@
+/* training.c — the "host" executor's training jobs: a SageMaker training
+ * job run for real as one supervised process per host (algo-1..N), each
+ * seeing the container contract in its own /opt/ml-shaped directory.
+ *
+ *   Starting     runtime resolved from the image (jobs/runtimes.c)
+ *   Downloading  job dirs, config files, channels, user code
+ *   Training     processes spawned (bubblewrap when isolation is on), their
+ *                output streamed line by line to CloudWatch Logs and
+ *                matched against MetricDefinitions; MaxRuntimeInSeconds
+ *                and StopTrainingJob end them with SIGTERM, then SIGKILL
+ *   Uploading    model/ → model.tar.gz, output/data → output.tar.gz
+ *   Completed / Failed / Stopped (MaxRuntimeExceeded)
+ *
+ * Everything runs on the jobs thread; a job's state lives in a struct
+ * train_run found by name. */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "channels.h"
+#include "code.h"
+#include "executor.h"
+#include "jobdir.h"
+#include "lifecycle.h"
+#include "metrics.h"
+#include "runtimes.h"
+#include "server/log.h"
+#include "server/util.h"
+#include "storage/buckets.h"
+#include "storage/logs.h"
+#include "storage/objects.h"
+#include "supervisor.h"
+#include "trainenv.h"
+#include "training.h"
+
+#define TRAIN_LOG_GROUP "/aws/sagemaker/TrainingJobs"
+#define MAX_HOSTS 16
+#define TAIL_LINES 10
+#define LOG_FLUSH_LINES 512
+
+struct train_host {
+	struct train_run *run;
+	int index;                 /* 1-based */
+	struct job_host dir;
+	struct child *child;
+	int done;
+	int wstatus;
+	char stream[300];          /* CloudWatch stream "<job>/algo-N-<epoch>" */
+	struct logs_event_in *pending;
+	char **pending_msgs;
+	size_t npending;
+};
+
+struct train_run {
+	char *account;
+	char *name;
+	cJSON *doc;
+	struct runtime rt;
+	int nhosts;
+	struct train_host hosts[MAX_HOSTS];
+	int running;               /* hosts still alive */
+	int stop_requested;        /* StopTrainingJob */
+	int max_runtime_hit;
+	unsigned long runtime_timer, kill_timer, flush_timer;
+	struct metric_set *metrics;
+	char tail[TAIL_LINES][512];  /* last stderr lines of algo-1 */
+	int ntail;
+	double start;
+	struct train_run *next;
+};
+
+static struct train_run *runs;
+
+static struct train_run *find_run(const char *account, const char *name)
+{
+	struct train_run *r;
+
+	for (r = runs; r; r = r->next)
+		if (strcmp(r->account, account) == 0 && strcmp(r->name, name) == 0)
+			return r;
+	return NULL;
+}
+
+static void free_run(struct train_run *r)
+{
+	struct train_run **pp;
+	int i;
+
+	for (pp = &runs; *pp; pp = &(*pp)->next)
+		if (*pp == r) {
+			*pp = r->next;
+			break;
+		}
+	if (r->runtime_timer)
+		jobs_timer_cancel(r->runtime_timer);
+	if (r->kill_timer)
+		jobs_timer_cancel(r->kill_timer);
+	if (r->flush_timer)
+		jobs_timer_cancel(r->flush_timer);
+	for (i = 0; i < r->nhosts; i++) {
+		free(r->hosts[i].pending);
+		free(r->hosts[i].pending_msgs);
+	}
+	metrics_free(r->metrics);
+	cJSON_Delete(r->doc);
+	free(r->account);
+	free(r->name);
+	free(r);
+}
+
+/* ---- moves ------------------------------------------------------------ */
+
+static void step(struct train_run *r, const char *secondary, const char *msg, const cJSON *extra)
+{
+	struct sm_move mv = { .secondary = secondary, .message = msg, .extra = extra };
+
+	training_transition(r->account, r->name, &mv);
+}
+
+static void fail(const char *account, const char *name, const char *reason)
+{
+	cJSON *extra = cJSON_CreateObject();
+	struct sm_move mv = { .status = "Failed", .secondary = "Failed", .message = reason, .failure_reason = reason, .extra = extra };
+
+	cJSON_AddNumberToObject(extra, "TrainingEndTime", sl_wall_time());
+	training_transition(account, name, &mv);
+	cJSON_Delete(extra);
+	sl_info("training %s failed: %s", name, reason);
+}
+
+/* ---- logs -------------------------------------------------------------- */
+
+static void flush_host_logs(struct train_host *h)
+{
+	size_t i;
+
+	if (!h->npending)
+		return;
+	if (logs_append_batch(h->run->account, TRAIN_LOG_GROUP, h->stream, h->pending, h->npending) != 0)
+		sl_warn("training %s: cannot store %zu log lines", h->run->name, h->npending);
+	for (i = 0; i < h->npending; i++)
+		free(h->pending_msgs[i]);
+	h->npending = 0;
+}
+
+static void flush_logs(void *arg)
+{
+	struct train_run *r = arg;
+	int i;
+
+	r->flush_timer = 0;
+	for (i = 0; i < r->nhosts; i++)
+		flush_host_logs(&r->hosts[i]);
+}
+
+/* Queue one line for the host's stream: tabs as "#011", as SageMaker's
+ * log shipping shows them (metric regexes are written against that). */
+static void on_line(void *arg, int stream, const char *line, size_t n)
+{
+	struct train_host *h = arg;
+	struct train_run *r = h->run;
+	struct sl_buf b;
+	size_t i;
+
+	sl_buf_init(&b, SL_BUF_UNLIMITED);
+	for (i = 0; i < n; i++) {
+		if (line[i] == '\t')
+			sl_buf_puts(&b, "#011");
+		else
+			sl_buf_putc(&b, line[i]);
+	}
+	if (!b.data)
+		sl_buf_puts(&b, "");
+	metrics_feed(r->metrics, b.data, b.len, sl_wall_time());
+	if (stream == 2 && h->index == 1) {
+		snprintf(r->tail[r->ntail % TAIL_LINES], sizeof r->tail[0], "%s", b.data);
+		r->ntail++;
+	}
+	if (!h->pending) {
+		h->pending = xcalloc(LOG_FLUSH_LINES, sizeof *h->pending);
+		h->pending_msgs = xcalloc(LOG_FLUSH_LINES, sizeof *h->pending_msgs);
+	}
+	h->pending_msgs[h->npending] = sl_buf_steal(&b, &h->pending[h->npending].len);
+	h->pending[h->npending].message = h->pending_msgs[h->npending];
+	h->pending[h->npending].timestamp = logs_now_ms();
+	h->npending++;
+	if (h->npending == LOG_FLUSH_LINES)
+		flush_host_logs(h);
+	else if (!r->flush_timer)
+		r->flush_timer = jobs_timer(0.2, flush_logs, r);
+}
+
+/* ---- the end ----------------------------------------------------------- */
+
+/* FailureReason for a non-zero exit: output/failure if the script wrote
+ * one, else its last stderr lines (contract §1.7). */
+static char *failure_reason(struct train_run *r, int code)
+{
+	char path[PATH_MAX + 32], buf[2048];
+	struct sl_buf b;
+	FILE *f;
+	int i, first;
+
+	sl_buf_init(&b, 8192);
+	snprintf(path, sizeof path, "%s/output/failure", r->hosts[0].dir.root);
+	f = fopen(path, "r");
+	if (f) {
+		size_t n = fread(buf, 1, sizeof buf - 1, f);
+
+		fclose(f);
+		buf[n] = '\0';
+		while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+			buf[--n] = '\0';
+		if (n)
+			sl_buf_puts(&b, buf);
+	}
+	if (!b.len) {
+		first = r->ntail > TAIL_LINES ? r->ntail - TAIL_LINES : 0;
+		for (i = first; i < r->ntail; i++) {
+			if (b.len)
+				sl_buf_putc(&b, '\n');
+			sl_buf_puts(&b, r->tail[i % TAIL_LINES]);
+		}
+	}
+	{
+		char *s = xasprintf("AlgorithmError: %s, exit code: %d", b.len ? b.data : "(no output)", code);
+
+		sl_buf_free(&b);
+		return s;
+	}
+}
+
+/* Pack dir into a tar.gz and store it as s3://bucket/key.  0 or -1. */
+static int upload_dir(struct train_run *r, const char *dir, const char *bucket, const char *key,
+		      char *err, size_t n)
+{
+	char tmp[PATH_MAX + 32];
+	int rc;
+
+	snprintf(tmp, sizeof tmp, "%s.tar.gz", dir);
+	if (targz_pack_dir(dir, tmp, err, n) < 0)
+		return -1;
+	rc = object_store_file(bucket, key, tmp, "application/x-tar");
+	if (rc < 0)
+		snprintf(err, n, "cannot store s3://%s/%s", bucket, key);
+	unlink(tmp);
+	(void)r;
+	return rc;
+}
+
+static void complete(struct train_run *r)
+{
+	const cJSON *out = cJSON_GetObjectItemCaseSensitive(r->doc, "OutputDataConfig");
+	const cJSON *path = cJSON_GetObjectItemCaseSensitive(out, "S3OutputPath");
+	char *bucket = NULL, *prefix = NULL, *key = NULL, dir[PATH_MAX + 32], err[512] = "";
+	cJSON *extra = cJSON_CreateObject(), *ma;
+	double end;
+
+	step(r, "Uploading", "Uploading generated training model", NULL);
+	if (!cJSON_IsString(path) || s3_uri_split(path->valuestring, &bucket, &prefix) < 0) {
+		fail(r->account, r->name, "ClientError: OutputDataConfig.S3OutputPath is not an s3:// URI");
+		goto out;
+	}
+	while (*prefix && prefix[strlen(prefix) - 1] == '/')
+		prefix[strlen(prefix) - 1] = '\0';
+	key = xasprintf("%s%s%s/output/model.tar.gz", prefix, *prefix ? "/" : "", r->name);
+	snprintf(dir, sizeof dir, "%s/model", r->hosts[0].dir.root);
+	if (upload_dir(r, dir, bucket, key, err, sizeof err) < 0) {
+		char *reason = xasprintf("ClientError: cannot upload the model artifact: %s", err);
+
+		fail(r->account, r->name, reason);
+		free(reason);
+		goto out;
+	}
+	ma = cJSON_AddObjectToObject(extra, "ModelArtifacts");
+	{
+		char *uri = xasprintf("s3://%s/%s", bucket, key);
+
+		cJSON_AddStringToObject(ma, "S3ModelArtifacts", uri);
+		free(uri);
+	}
+	free(key);
+	key = xasprintf("%s%s%s/output/output.tar.gz", prefix, *prefix ? "/" : "", r->name);
+	snprintf(dir, sizeof dir, "%s/output/data", r->hosts[0].dir.root);
+	if (upload_dir(r, dir, bucket, key, err, sizeof err) < 0)
+		sl_warn("training %s: output data not uploaded: %s", r->name, err);
+	end = sl_wall_time();
+	cJSON_AddNumberToObject(extra, "TrainingEndTime", end);
+	cJSON_AddNumberToObject(extra, "TrainingTimeInSeconds", (int)(end - r->start + 0.999));
+	cJSON_AddNumberToObject(extra, "BillableTimeInSeconds", (int)(end - r->start + 0.999));
+	cJSON_AddItemToObject(extra, "FinalMetricDataList", metrics_final(r->metrics));
+	{
+		struct sm_move mv = { .status = "Completed", .secondary = "Completed", .message = "Training job completed", .extra = extra };
+
+		training_transition(r->account, r->name, &mv);
+	}
+out:
+	cJSON_Delete(extra);
+	free(bucket);
+	free(prefix);
+	free(key);
+}
+
+static void all_hosts_done(struct train_run *r)
+{
+	int i, bad = 0, code = 0;
+
+	flush_logs(r);
+	for (i = 0; i < r->nhosts; i++) {
+		int ws = r->hosts[i].wstatus;
+
+		if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
+			bad = 1;
+			code = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+			break;
+		}
+	}
+	if (r->stop_requested || r->max_runtime_hit) {
+		cJSON *extra = cJSON_CreateObject();
+		struct sm_move mv = {
+			.status = "Stopped",
+			.secondary = r->max_runtime_hit ? "MaxRuntimeExceeded" : "Stopped",
+			.message = r->max_runtime_hit ? "Training job runtime exceeded MaxRuntimeInSeconds provided"
+						      : "Training job stopped by the user",
+			.extra = extra,
+		};
+
+		cJSON_AddNumberToObject(extra, "TrainingEndTime", sl_wall_time());
+		cJSON_AddItemToObject(extra, "FinalMetricDataList", metrics_final(r->metrics));
+		training_transition(r->account, r->name, &mv);
+		cJSON_Delete(extra);
+	} else if (bad) {
+		char *reason = failure_reason(r, code);
+
+		fail(r->account, r->name, reason);
+		free(reason);
+	} else {
+		complete(r);
+	}
+	free_run(r);
+}
+
+static void on_exit_host(void *arg, int wstatus)
+{
+	struct train_host *h = arg;
+	struct train_run *r = h->run;
+
+	h->done = 1;
+	h->child = NULL;
+	h->wstatus = wstatus;
+	flush_host_logs(h);
+	if (--r->running == 0)
+		all_hosts_done(r);
+	else if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
+		/* One host failed: the job fails; stop the others. */
+		int i;
+
+		for (i = 0; i < r->nhosts; i++)
+			if (r->hosts[i].child)
+				child_signal(r->hosts[i].child, SIGTERM);
+	}
+}
+
+/* ---- stop and timeouts --------------------------------------------------- */
+
+static void kill_hosts(void *arg)
+{
+	struct train_run *r = arg;
+	int i;
+
+	r->kill_timer = 0;
+	for (i = 0; i < r->nhosts; i++)
+		if (r->hosts[i].child)
+			child_signal(r->hosts[i].child, SIGKILL);
+}
+
+static void terminate(struct train_run *r)
+{
+	int i;
+
+	for (i = 0; i < r->nhosts; i++)
+		if (r->hosts[i].child)
+			child_signal(r->hosts[i].child, SIGTERM);
+	if (!r->kill_timer)
+		r->kill_timer = jobs_timer(jobs_cfg()->stop_grace_s, kill_hosts, r);
+}
+
+static void on_max_runtime(void *arg)
+{
+	struct train_run *r = arg;
+
+	r->runtime_timer = 0;
+	r->max_runtime_hit = 1;
+	sl_info("training %s: MaxRuntimeInSeconds reached", r->name);
+	terminate(r);
+}
+
+void training_stop(const char *account, const char *name)
+{
+	struct train_run *r = find_run(account, name);
+	struct sm_move mv = { .status = "Stopping", .secondary = "Stopping", .message = "Stopping the training job" };
+
+	training_transition(account, name, &mv);
+	if (!r) {
+		/* Not running here (queued or already ending): settle it. */
+		struct sm_move stopped = { .status = "Stopped", .secondary = "Stopped", .message = "Training job stopped by the user" };
+
+		training_transition(account, name, &stopped);
+		return;
+	}
+	r->stop_requested = 1;
+	terminate(r);
+}
+
+/* ---- start ----------------------------------------------------------------- */
+
+static int prepare_host(struct train_run *r, struct train_host *h, char *err, size_t n)
+{
+	const cJSON *hps = cJSON_GetObjectItemCaseSensitive(r->doc, "HyperParameters");
+	char *submit = trainenv_submit_dir(hps);
+	char root[PATH_MAX];
+	int rc = -1;
+
+	snprintf(root, sizeof root, "%s/jobs/%s/%s/algo-%d", jobs_cfg()->data_dir, r->account,
+		 r->name, h->index);
+	h->dir.index = h->index;
+	h->dir.count = r->nhosts;
+	if (jobdir_create(root, &h->dir, err, n) < 0 ||
+	    jobdir_write_configs(&h->dir, r->doc, h->index, r->nhosts, err, n) < 0 ||
+	    channels_materialize(&h->dir, r->account,
+				 cJSON_GetObjectItemCaseSensitive(r->doc, "InputDataConfig"), NULL, err, n) < 0)
+		goto out;
+	if (submit && *submit) {
+		char code[PATH_MAX + 16];
+
+		snprintf(code, sizeof code, "%s/code", h->dir.root);
+		if (code_extract_s3(r->account, submit, code, err, n) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(submit);
+	return rc;
+}
+
+/* 1 when jobs run under bubblewrap: --isolation bwrap, or auto and a
+ * trial sandbox works here (probed once). */
+static int use_bwrap(void)
+{
+	static int probed = -1;
+	const char *mode = jobs_cfg()->isolation;
+
+	if (strcmp(mode, "none") == 0)
+		return 0;
+	if (strcmp(mode, "bwrap") == 0)
+		return 1;
+	if (probed < 0) {
+		probed = system("bwrap --ro-bind / / --dev /dev --proc /proc --unshare-pid "
+				"--die-with-parent true >/dev/null 2>&1") == 0;
+		sl_info("training: isolation %s", probed ? "bubblewrap" : "none (bwrap unusable here)");
+	}
+	return probed;
+}
+
+/* Prefix argv with a bubblewrap sandbox: the host's directory at /opt/ml,
+ * the rest of the filesystem read-only, sagelite's data dir (other jobs,
+ * blobs) hidden, a private /tmp and PID namespace, algo-N in /etc/hosts. */
+static char **sandbox_argv(struct train_run *r, struct train_host *h, char **argv, int python)
+{
+	char hosts[PATH_MAX + 16];
+	const char *args[40];
+	const char *data = jobs_cfg()->data_dir;
+	size_t na = 0, i, n = 0;
+	char **out;
+	FILE *f;
+	int k;
+
+	snprintf(hosts, sizeof hosts, "%s/../hosts", h->dir.root);
+	f = fopen(hosts, "w");
+	if (f) {
+		fprintf(f, "127.0.0.1\tlocalhost\n::1\tlocalhost\n");
+		for (k = 1; k <= r->nhosts; k++)
+			fprintf(f, "127.0.0.1\talgo-%d\n", k);
+		fclose(f);
+	}
+	args[na++] = "bwrap";
+	args[na++] = "--ro-bind"; args[na++] = "/"; args[na++] = "/";
+	args[na++] = "--dev"; args[na++] = "/dev";
+	args[na++] = "--proc"; args[na++] = "/proc";
+	args[na++] = "--tmpfs"; args[na++] = "/tmp";
+	args[na++] = "--tmpfs"; args[na++] = data;
+	args[na++] = "--tmpfs"; args[na++] = "/opt";
+	args[na++] = "--bind"; args[na++] = h->dir.root; args[na++] = "/opt/ml";
+	if (f) {
+		args[na++] = "--ro-bind"; args[na++] = hosts; args[na++] = "/etc/hosts";
+	}
+	args[na++] = "--chdir"; args[na++] = python ? "/opt/ml/code" : "/opt/ml";
+	args[na++] = "--unshare-pid";
+	args[na++] = "--die-with-parent";
+	args[na++] = "--";
+	while (argv[n])
+		n++;
+	out = xcalloc(na + n + 1, sizeof *out);
+	for (i = 0; i < na; i++)
+		out[i] = xstrdup(args[i]);
+	for (i = 0; i < n; i++)
+		out[na + i] = argv[i];
+	free(argv);
+	return out;
+}
+
+static int spawn_host(struct train_run *r, struct train_host *h, char *err, size_t n)
+{
+	const cJSON *hps = cJSON_GetObjectItemCaseSensitive(r->doc, "HyperParameters");
+	struct trainenv_opts o;
+	struct child_spec cs;
+	char **envp, **argv, **full = NULL, code[PATH_MAX + 16];
+	char *entry = trainenv_entry_point(hps);
+	int rc = -1;
+
+	int sandbox = use_bwrap();
+
+	memset(&o, 0, sizeof o);
+	o.base_dir = sandbox ? "/opt/ml" : h->dir.root;
+	o.ncpus = jobs_cfg()->ncpus;
+	o.ngpus = 0;
+	o.base_env = (const char *const *)environ;
+	o.region = jobs_cfg()->region;
+	o.endpoint_url = jobs_cfg()->endpoint_url;
+	o.access_key_id = "test";
+	o.secret_access_key = "test";
+	envp = trainenv_build(&h->dir, r->doc, &o);
+	snprintf(code, sizeof code, "%s/code", h->dir.root);
+	if (r->rt.kind == RUNTIME_PYTHON) {
+		if (!entry || !*entry) {
+			snprintf(err, n, "ClientError: the job names no entry point (sagemaker_program hyperparameter)");
+			goto out;
+		}
+		argv = trainenv_argv(hps, entry, jobs_cfg()->python);
+	} else {
+		size_t k, na = 0;
+
+		while (r->rt.argv[na])
+			na++;
+		argv = xcalloc(na + 2, sizeof *argv);
+		for (k = 0; k < na; k++)
+			argv[k] = xstrdup(r->rt.argv[k]);
+		argv[na] = xstrdup("train");
+	}
+	full = sandbox ? sandbox_argv(r, h, argv, r->rt.kind == RUNTIME_PYTHON) : argv;
+	memset(&cs, 0, sizeof cs);
+	cs.argv = full;
+	cs.envp = envp;
+	cs.cwd = r->rt.kind == RUNTIME_PYTHON ? code : h->dir.root;
+	cs.on_line = on_line;
+	cs.on_exit = on_exit_host;
+	cs.arg = h;
+	if (r->rt.kind == RUNTIME_PYTHON) {
+		struct stat st;
+		char ep[PATH_MAX + 300];
+
+		snprintf(ep, sizeof ep, "%s/%s", code, entry);
+		if (stat(ep, &st) < 0) {
+			snprintf(err, n, "ClientError: the entry point %s was not found in the job's source directory",
+				 entry);
+			goto out;
+		}
+	}
+	h->child = child_spawn(&cs, err, n);
+	if (!h->child)
+		goto out;
+	r->running++;
+	rc = 0;
+out:
+	free(entry);
+	trainenv_free(envp);
+	trainenv_free(full);
+	return rc;
+}
+
+static void start_training(const char *account, const char *name)
+{
+	struct train_run *r = xcalloc(1, sizeof *r);
+	struct sm_res res;
+	const cJSON *alg, *image, *rc, *count, *stop, *hps;
+	char err[1024] = "";
+	const char *why = NULL;
+	char *entry = NULL;
+	int i;
+
+	if (smres_get(account, SM_TRAINING_JOB, name, &res) != 1) {
+		free(r);
+		return;
+	}
+	r->account = xstrdup(account);
+	r->name = xstrdup(name);
+	r->doc = res.doc;
+	res.doc = NULL;
+	smres_clear(&res);
+	r->next = runs;
+	runs = r;
+
+	alg = cJSON_GetObjectItemCaseSensitive(r->doc, "AlgorithmSpecification");
+	image = cJSON_GetObjectItemCaseSensitive(alg, "TrainingImage");
+	hps = cJSON_GetObjectItemCaseSensitive(r->doc, "HyperParameters");
+	if (!cJSON_IsString(image)) {
+		fail(account, name, "ClientError: AlgorithmSpecification.TrainingImage is required "
+				    "(algorithm names are not supported)");
+		goto gone;
+	}
+	entry = trainenv_entry_point(hps);
+	runtime_resolve(image->valuestring, jobs_cfg()->runtime_map, &r->rt);
+	if (r->rt.kind == RUNTIME_UNMAPPED) {
+		fail(account, name, r->rt.message);
+		goto gone;
+	}
+	if (r->rt.kind == RUNTIME_BUILTIN_XGBOOST ||
+	    runtime_is_builtin_xgboost(image->valuestring, entry != NULL)) {
+		fail(account, name, "ClientError: the built-in XGBoost algorithm is not available in this "
+				    "sagelite build yet; use the XGBoost framework in script mode "
+				    "(an entry_point) meanwhile");
+		goto gone;
+	}
+	rc = cJSON_GetObjectItemCaseSensitive(r->doc, "ResourceConfig");
+	count = cJSON_GetObjectItemCaseSensitive(rc, "InstanceCount");
+	r->nhosts = cJSON_IsNumber(count) && count->valueint > 0 ? count->valueint : 1;
+	if (r->nhosts > MAX_HOSTS) {
+		snprintf(err, sizeof err, "ResourceLimitExceeded: sagelite runs at most %d instances per job", MAX_HOSTS);
+		fail(account, name, err);
+		goto gone;
+	}
+	r->metrics = metrics_new(cJSON_GetObjectItemCaseSensitive(alg, "MetricDefinitions"), &why);
+	step(r, "Downloading", "Downloading input data", NULL);
+	for (i = 0; i < r->nhosts; i++) {
+		r->hosts[i].run = r;
+		r->hosts[i].index = i + 1;
+		snprintf(r->hosts[i].stream, sizeof r->hosts[i].stream, "%s/algo-%d-%ld", name, i + 1,
+			 (long)sl_wall_time());
+		if (prepare_host(r, &r->hosts[i], err, sizeof err) < 0) {
+			fail(account, name, err);
+			goto gone;
+		}
+	}
+	{
+		cJSON *extra = cJSON_CreateObject();
+
+		r->start = sl_wall_time();
+		cJSON_AddNumberToObject(extra, "TrainingStartTime", r->start);
+		step(r, "Training", "Training image download completed. Training in progress.", extra);
+		cJSON_Delete(extra);
+	}
+	if (why)
+		logs_append(account, TRAIN_LOG_GROUP, r->hosts[0].stream, logs_now_ms(), why, strlen(why));
+	for (i = 0; i < r->nhosts; i++) {
+		if (spawn_host(r, &r->hosts[i], err, sizeof err) < 0) {
+			int k;
+
+			for (k = 0; k < r->nhosts; k++)
+				if (r->hosts[k].child)
+					child_signal(r->hosts[k].child, SIGKILL);
+			if (r->running) {
+				/* The running hosts' exits will settle the job as failed. */
+				r->max_runtime_hit = 0;
+				logs_append(account, TRAIN_LOG_GROUP, r->hosts[0].stream, logs_now_ms(), err,
+					    strlen(err));
+				fail(account, name, err);
+				free(entry);
+				return;
+			}
+			fail(account, name, err);
+			goto gone;
+		}
+	}
+	stop = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r->doc, "StoppingCondition"),
+						"MaxRuntimeInSeconds");
+	if (cJSON_IsNumber(stop) && stop->valuedouble > 0)
+		r->runtime_timer = jobs_timer(stop->valuedouble, on_max_runtime, r);
+	free(entry);
+	return;
+gone:
+	free(entry);
+	free_run(r);
+}
+
+void training_run(const char *account, const char *name)
+{
+	start_training(account, name);
+}
+
+static void recover_one(const char *account, const char *name, void *arg)
+{
+	int *n = arg;
+
+	fail(account, name, "InternalServerError: sagelite stopped while the job was running; "
+			    "its processes ended with it. Start the job again under a new name.");
+	(*n)++;
+}
+
+int training_recover(void)
+{
+	int n = 0;
+
+	if (smres_each_with_status(SM_TRAINING_JOB, "InProgress", recover_one, &n) < 0 ||
+	    smres_each_with_status(SM_TRAINING_JOB, "Stopping", recover_one, &n) < 0)
+		return -1;
+	return n;
+}
