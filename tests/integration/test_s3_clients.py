@@ -3,6 +3,7 @@
 scripts/install-deps.sh --test).  Each test also checks that the client
 never hit a 501 (an S3 feature sagelite lacks) unless noted."""
 import os
+import time
 import re
 import shutil
 import subprocess
@@ -28,10 +29,15 @@ FILES = {
 
 
 def _write_tree(root, files=FILES):
+    # Files dated a minute back: `aws s3 sync` re-uploads a file whose
+    # mtime is newer than the object's LastModified, which a file written
+    # in the same second as its upload can be (S3 and sagelite alike).
+    old = time.time() - 60
     for rel, data in files.items():
         p = root / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(data)
+        os.utime(p, (old, old))
     return root
 
 
