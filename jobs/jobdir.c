@@ -42,30 +42,6 @@ int jobdir_path(const struct job_host *h, const char *rel, char *out, size_t cap
 	return w < 0 || (size_t)w >= cap ? -1 : 0;
 }
 
-/* mkdir -p path (0755).  0 or -1 with errno. */
-static int mkdir_p(const char *path)
-{
-	char buf[PATH_MAX];
-	size_t len = strlen(path), i;
-
-	if (len == 0 || len >= sizeof buf) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(buf, path, len + 1);
-	for (i = 1; i <= len; i++) {
-		if (buf[i] == '/' || buf[i] == '\0') {
-			char c = buf[i];
-
-			buf[i] = '\0';
-			if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-				return -1;
-			buf[i] = c;
-		}
-	}
-	return 0;
-}
-
 int jobdir_create(const char *root, struct job_host *h, char *err, size_t n)
 {
 	char path[PATH_MAX], real[PATH_MAX];
@@ -87,7 +63,7 @@ int jobdir_create(const char *root, struct job_host *h, char *err, size_t n)
 		snprintf(err, n, "InternalServerError: job directory path too long");
 		return -1;
 	}
-	if (mkdir_p(path) < 0 || !realpath(path, real)) {
+	if (sl_mkdirs(path, 0755) < 0 || !realpath(path, real)) {
 		snprintf(err, n, "InternalServerError: cannot create job directory %s: %s", path,
 			 strerror(errno));
 		return -1;

@@ -19,25 +19,6 @@
 #include "server/sagemaker/validate.h"
 #include "storage/db.h"
 
-static int mkdir_parents(const char *path)
-{
-	char buf[4096];
-	size_t i, n = strlen(path);
-
-	if (n == 0 || n >= sizeof buf)
-		return -1;
-	memcpy(buf, path, n + 1);
-	for (i = 1; i <= n; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		buf[i] = '\0';
-		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-			return -1;
-		buf[i] = path[i];
-	}
-	return 0;
-}
-
 /* The built-in key test/test belongs to the configured default account.
  * Re-seeded at each start so --account takes effect. */
 static int seed_default_key(const struct sl_config *cfg)
@@ -57,7 +38,7 @@ int server_open_store(struct sl_config *cfg, int sweep)
 	char path[4096];
 	int n;
 
-	if (mkdir_parents(cfg->data_dir) < 0) {
+	if (sl_mkdirs(cfg->data_dir, 0700) < 0) {
 		sl_err("cannot create data dir %s: %s", cfg->data_dir, strerror(errno));
 		return -1;
 	}

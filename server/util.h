@@ -98,6 +98,10 @@ time_t sl_parse_http_date(const char *s);
  * exceed max.  Returns 0 or -1. */
 int sl_parse_u64(const char *s, uint64_t max, uint64_t *out);
 
+/* mkdir -p: make path and its missing parents with mode.  0, or -1 with
+ * errno (ENAMETOOLONG past PATH_MAX). */
+int sl_mkdirs(const char *path, unsigned mode);
+
 /* n random bytes from the OS; aborts if the kernel cannot supply them. */
 void sl_random(void *out, size_t n);
 /* A fresh request id: 16 upper-case hex characters + NUL. */

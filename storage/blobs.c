@@ -17,25 +17,6 @@
 static char blob_dir[PATH_MAX - 128];
 static char tmp_dir[PATH_MAX - 128];
 
-static int mkdir_p(const char *path)
-{
-	char buf[PATH_MAX];
-	size_t i, n = strlen(path);
-
-	if (n >= sizeof buf)
-		return -1;
-	memcpy(buf, path, n + 1);
-	for (i = 1; i <= n; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		buf[i] = '\0';
-		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-			return -1;
-		buf[i] = path[i];
-	}
-	return 0;
-}
-
 int blobs_init(const char *data_dir)
 {
 	if ((size_t)snprintf(blob_dir, sizeof blob_dir, "%s/blobs", data_dir) >= sizeof blob_dir ||
@@ -43,7 +24,7 @@ int blobs_init(const char *data_dir)
 		sl_err("blobs: data dir path too long");
 		return -1;
 	}
-	if (mkdir_p(blob_dir) < 0 || mkdir_p(tmp_dir) < 0) {
+	if (sl_mkdirs(blob_dir, 0700) < 0 || sl_mkdirs(tmp_dir, 0700) < 0) {
 		sl_err("blobs: cannot create %s: %s", blob_dir, strerror(errno));
 		return -1;
 	}

@@ -8,11 +8,15 @@
  * non-local address. */
 #include "env.h"
 
+#include "server/util.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "server/util.h"
 
 static int write_file(const char *path, const char *content)
 {
@@ -27,25 +31,6 @@ static int write_file(const char *path, const char *content)
 	if (fputs(content, f) < 0 || fclose(f) != 0)
 		return -1;
 	return rename(tmp, path);
-}
-
-static int mkdirs(const char *path)
-{
-	char buf[4096];
-	size_t i, n = strlen(path);
-
-	if (n >= sizeof buf)
-		return -1;
-	memcpy(buf, path, n + 1);
-	for (i = 1; i <= n; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		buf[i] = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -1;
-		buf[i] = path[i];
-	}
-	return 0;
 }
 
 /* Single-quote a value for the shell. */
@@ -76,7 +61,7 @@ int env_print(const struct sl_config *cfg)
 	char dir[4096], path[4200], url[300], pp[8400];
 	unsigned i;
 
-	if ((size_t)snprintf(dir, sizeof dir, "%s/client", cfg->data_dir) >= sizeof dir || mkdirs(dir) < 0) {
+	if ((size_t)snprintf(dir, sizeof dir, "%s/client", cfg->data_dir) >= sizeof dir || sl_mkdirs(dir, 0755) < 0) {
 		fprintf(stderr, "sagelite: cannot create %s: %s\n", dir, strerror(errno));
 		return 1;
 	}
