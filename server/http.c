@@ -122,6 +122,8 @@ static enum MHD_Result send_reply(struct sl_req *req)
 	MHD_add_response_header(resp, "Server", "sagelite");
 	MHD_add_response_header(resp, "x-amz-request-id", req->id);
 	MHD_add_response_header(resp, "x-amzn-RequestId", req->id);
+	if (req->fe && req->fe->proto == SL_PROTO_S3)
+		MHD_add_response_header(resp, "x-amz-id-2", req->id);
 	for (i = 0; i < req->nrheaders; i++)
 		MHD_add_response_header(resp, req->rheaders[i].name, req->rheaders[i].value);
 	ret = MHD_queue_response(conn, req->status, resp);

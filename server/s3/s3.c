@@ -247,7 +247,6 @@ static void s3_render_error(struct sl_req *req)
 	s3_xml_elem(req, "RequestId", req->id);
 	s3_xml_elem(req, "HostId", req->id);
 	sl_buf_puts(&req->rbody, "</Error>");
-	req_add_header(req, "x-amz-id-2", req->id);
 	req_reply(req, req->err_status, "application/xml");
 	if (req->head_only)
 		sl_buf_reset(&req->rbody);
