@@ -63,25 +63,9 @@ static int rel_ok(const char *p)
 /* Make dest (mkdir -p) and canonicalise it into real. */
 static int prepare_dest(const char *dest, char *real, char *err, size_t n)
 {
-	char buf[PATH_MAX];
-	size_t len = strlen(dest), i;
-
-	if (len == 0 || len >= sizeof buf) {
-		snprintf(err, n, "InternalServerError: bad extraction directory");
+	if (!*dest || sl_mkdirs(dest, 0755) < 0) {
+		snprintf(err, n, "InternalServerError: cannot create %s: %s", dest, strerror(errno));
 		return -1;
-	}
-	memcpy(buf, dest, len + 1);
-	for (i = 1; i <= len; i++) {
-		if (buf[i] == '/' || buf[i] == '\0') {
-			char c = buf[i];
-
-			buf[i] = '\0';
-			if (mkdir(buf, 0755) < 0 && errno != EEXIST) {
-				snprintf(err, n, "InternalServerError: cannot create %s: %s", buf, strerror(errno));
-				return -1;
-			}
-			buf[i] = c;
-		}
 	}
 	if (!realpath(dest, real)) {
 		snprintf(err, n, "InternalServerError: cannot resolve %s: %s", dest, strerror(errno));
@@ -97,7 +81,7 @@ static int extract_all(struct archive *in, const char *dest, const char *what, u
 {
 	struct archive *out = archive_write_disk_new();
 	struct archive_entry *e;
-	char real[PATH_MAX], full[PATH_MAX], link[PATH_MAX];
+	char real[PATH_MAX], full[PATH_MAX], link[PATH_MAX], rel[PATH_MAX];
 	uint64_t total = 0;
 	unsigned entries = 0;
 	int rc = -1, r;
@@ -110,6 +94,7 @@ static int extract_all(struct archive *in, const char *dest, const char *what, u
 		const char *name = archive_entry_pathname(e), *hl = archive_entry_hardlink(e);
 		const char *sl = archive_entry_symlink(e);
 		unsigned type = archive_entry_filetype(e);
+		int is_link = hl != NULL;
 		mode_t perm = archive_entry_perm(e) & 0777;
 
 		if (++entries > CODE_MAX_ENTRIES) {
@@ -130,6 +115,10 @@ static int extract_all(struct archive *in, const char *dest, const char *what, u
 				 what, archive_entry_pathname(e));
 			goto out;
 		}
+		/* The entry's own strings are replaced below: keep a copy. */
+		if ((size_t)snprintf(rel, sizeof rel, "%s", name) >= sizeof rel)
+			goto too_long;
+		name = rel;
 		if (hl) {
 			hl = strip_dot_slash(hl);
 			if (!*hl || !rel_ok(hl)) {
@@ -174,7 +163,7 @@ static int extract_all(struct archive *in, const char *dest, const char *what, u
 				 archive_error_string(out) ? archive_error_string(out) : "refused");
 			goto out;
 		}
-		if (archive_entry_size(e) > 0 && !hl) {
+		if (archive_entry_size(e) > 0 && !is_link) {
 			const void *buf;
 			size_t size;
 			la_int64_t off;
@@ -469,6 +458,8 @@ int targz_pack_dir(const char *dir, const char *out_path, char *err, size_t n)
 		goto out;
 	}
 	archive_write_add_filter_gzip(a);
+	/* No time in the gzip header, so the same tree packs to the same bytes. */
+	archive_write_set_filter_option(a, "gzip", "timestamp", NULL);
 	archive_write_set_format_pax_restricted(a);
 	if (archive_write_open_filename(a, out_path) != ARCHIVE_OK) {
 		snprintf(err, n, "InternalServerError: cannot create %s: %s", out_path,
