@@ -10,6 +10,7 @@
 #include "storage/resources.h"
 
 struct runtime_map;
+struct host_info;
 
 enum job_action { JOB_START, JOB_STOP, JOB_DELETE };
 
@@ -33,7 +34,11 @@ struct jobs_config {
 	const char *isolation;     /* "auto", "bwrap" or "none" */
 	struct runtime_map *runtime_map; /* user image → command map, or NULL */
 	double stop_grace_s;       /* SIGTERM → SIGKILL */
+	int allow_pip;             /* pip install a job's requirements.txt */
 	int ncpus;                 /* host CPUs */
+	const struct host_info *host; /* CPUs, memory, GPUs (jobs/capacity.h); NULL: probe */
+	double oversubscribe;      /* --oversubscribe; <= 0: the default */
+	int strict_gpu;            /* --strict-gpu */
 	const char *region;        /* for the jobs' AWS_REGION */
 	const char *endpoint_url;  /* sagelite's URL, for boto3 inside jobs */
 };

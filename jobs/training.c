@@ -13,7 +13,9 @@
  *
  * Everything runs on the jobs thread; a job's state lives in a struct
  * train_run found by name. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdint.h>
@@ -33,6 +35,7 @@
 #include "runtimes.h"
 #include "server/log.h"
 #include "server/util.h"
+#include "storage/blobs.h"
 #include "storage/buckets.h"
 #include "storage/logs.h"
 #include "storage/objects.h"
@@ -77,6 +80,8 @@ struct train_run {
 };
 
 static struct train_run *runs;
+
+static void checkpoints_save(struct train_run *r);
 
 static struct train_run *find_run(const char *account, const char *name)
 {
@@ -313,6 +318,7 @@ static void all_hosts_done(struct train_run *r)
 	int i, bad = 0, code = 0;
 
 	flush_logs(r);
+	checkpoints_save(r);
 	for (i = 0; i < r->nhosts; i++) {
 		int ws = r->hosts[i].wstatus;
 
@@ -421,6 +427,136 @@ void training_stop(const char *account, const char *name)
 
 /* ---- start ----------------------------------------------------------------- */
 
+/* ---- checkpoints (CheckpointConfig) ---------------------------------------- */
+
+struct ckpt_copy {
+	const char *prefix;   /* key prefix of CheckpointConfig.S3Uri */
+	const char *dir;      /* local checkpoints dir */
+	int failed;
+};
+
+static enum scan_action restore_one(const struct object *o, void *arg, char **seek)
+{
+	struct ckpt_copy *c = arg;
+	char rel[PATH_MAX], path[PATH_MAX * 2], src[PATH_MAX];
+	int in, out, ok;
+	(void)seek;
+
+	if (channels_rel_path(c->prefix, o->key, o->key_len, rel, sizeof rel) != 1)
+		return SCAN_NEXT; /* folder markers; keys that would escape */
+	snprintf(path, sizeof path, "%s/%s", c->dir, rel);
+	{
+		char *slash = strrchr(path, '/');
+
+		*slash = '\0';
+		sl_mkdirs(path, 0755);
+		*slash = '/';
+	}
+	if (blob_path(o->blob_id, src, sizeof src) < 0)
+		return SCAN_NEXT;
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	ok = in >= 0 && out >= 0;
+	while (ok) {
+		ssize_t w = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
+
+		if (w == 0)
+			break;
+		ok = w > 0;
+	}
+	if (!ok)
+		c->failed = 1;
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return SCAN_NEXT;
+}
+
+/* Copy CheckpointConfig.S3Uri's objects into the host's checkpoints dir
+ * before the job starts (an empty or missing prefix is a first run). */
+static int checkpoints_restore(struct train_run *r, struct train_host *h, char *err, size_t n)
+{
+	const cJSON *cc = cJSON_GetObjectItemCaseSensitive(r->doc, "CheckpointConfig");
+	const char *uri = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cc, "S3Uri"));
+	char *bucket = NULL, *prefix = NULL, dir[PATH_MAX + 16];
+	struct ckpt_copy c;
+	struct bucket b;
+	int rc = -1;
+
+	if (!uri)
+		return 0;
+	if (s3_uri_split(uri, &bucket, &prefix) < 0) {
+		snprintf(err, n, "ClientError: CheckpointConfig.S3Uri %s is not an s3:// URI", uri);
+		goto out;
+	}
+	if (bucket_get(bucket, &b) != 1 || strcmp(b.account_id, r->account) != 0) {
+		snprintf(err, n, "ClientError: the checkpoint bucket %s does not exist or is not yours", bucket);
+		goto out;
+	}
+	snprintf(dir, sizeof dir, "%s/checkpoints", h->dir.root);
+	c.prefix = prefix;
+	c.dir = dir;
+	c.failed = 0;
+	if (objects_scan(bucket, NULL, 0, prefix, restore_one, &c) < 0 || c.failed) {
+		snprintf(err, n, "InternalServerError: cannot restore checkpoints from %s", uri);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(bucket);
+	free(prefix);
+	return rc;
+}
+
+/* Upload every file of algo-1's checkpoints dir under CheckpointConfig.S3Uri
+ * (at the end of the job, whatever its outcome, as SageMaker syncs them). */
+static void checkpoints_save_dir(const char *bucket, const char *prefix, const char *dir,
+				 const char *rel)
+{
+	char path[PATH_MAX];
+	DIR *d;
+	struct dirent *e;
+
+	snprintf(path, sizeof path, "%s%s%s", dir, *rel ? "/" : "", rel);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char sub[PATH_MAX], key[PATH_MAX * 2], file[PATH_MAX * 2];
+		struct stat st;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", e->d_name);
+		snprintf(file, sizeof file, "%s/%s", dir, sub);
+		if (lstat(file, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			checkpoints_save_dir(bucket, prefix, dir, sub);
+		} else if (S_ISREG(st.st_mode)) {
+			snprintf(key, sizeof key, "%s%s%s", prefix, *prefix && prefix[strlen(prefix) - 1] != '/' ? "/" : "", sub);
+			if (object_store_file(bucket, key, file, "application/octet-stream") < 0)
+				sl_warn("training: cannot save checkpoint %s", file);
+		}
+	}
+	closedir(d);
+}
+
+static void checkpoints_save(struct train_run *r)
+{
+	const cJSON *cc = cJSON_GetObjectItemCaseSensitive(r->doc, "CheckpointConfig");
+	const char *uri = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cc, "S3Uri"));
+	char *bucket = NULL, *prefix = NULL, dir[PATH_MAX + 16];
+
+	if (!uri || r->nhosts < 1 || s3_uri_split(uri, &bucket, &prefix) < 0)
+		return;
+	snprintf(dir, sizeof dir, "%s/checkpoints", r->hosts[0].dir.root);
+	checkpoints_save_dir(bucket, prefix, dir, "");
+	free(bucket);
+	free(prefix);
+}
+
 static int prepare_host(struct train_run *r, struct train_host *h, char *err, size_t n)
 {
 	const cJSON *hps = cJSON_GetObjectItemCaseSensitive(r->doc, "HyperParameters");
@@ -435,7 +571,8 @@ static int prepare_host(struct train_run *r, struct train_host *h, char *err, si
 	if (jobdir_create(root, &h->dir, err, n) < 0 ||
 	    jobdir_write_configs(&h->dir, r->doc, h->index, r->nhosts, err, n) < 0 ||
 	    channels_materialize(&h->dir, r->account,
-				 cJSON_GetObjectItemCaseSensitive(r->doc, "InputDataConfig"), NULL, err, n) < 0)
+				 cJSON_GetObjectItemCaseSensitive(r->doc, "InputDataConfig"), NULL, err, n) < 0 ||
+	    checkpoints_restore(r, h, err, n) < 0)
 		goto out;
 	if (submit && *submit) {
 		char code[PATH_MAX + 16];
@@ -448,6 +585,42 @@ static int prepare_host(struct train_run *r, struct train_host *h, char *err, si
 out:
 	free(submit);
 	return rc;
+}
+
+/* requirements.txt in the user's code: installed with pip into
+ * code/.sagelite-pip before the entry point when --allow-pip is given,
+ * else noted in the job's log (sagelite is offline by default). */
+static char **with_requirements(struct train_run *r, struct train_host *h, const char *code,
+				char **argv)
+{
+	static const char note[] = "requirements.txt found but not installed: sagelite runs offline "
+				   "(start it with --allow-pip to install requirements)";
+	char req[PATH_MAX + 64];
+	size_t n = 0, i;
+	char **out;
+
+	if ((size_t)snprintf(req, sizeof req, "%s/requirements.txt", code) >= sizeof req)
+		return argv;
+	if (access(req, R_OK) != 0)
+		return argv;
+	if (!jobs_cfg()->allow_pip) {
+		if (h->index == 1)
+			logs_append(r->account, TRAIN_LOG_GROUP, h->stream, logs_now_ms(), note, sizeof note - 1);
+		return argv;
+	}
+	while (argv[n])
+		n++;
+	out = xcalloc(n + 5, sizeof *out);
+	out[0] = xstrdup("/bin/sh");
+	out[1] = xstrdup("-c");
+	out[2] = xasprintf("\"%s\" -m pip install --quiet --target .sagelite-pip -r requirements.txt && "
+			   "PYTHONPATH=\"$PWD/.sagelite-pip${PYTHONPATH:+:$PYTHONPATH}\" exec \"$@\"",
+			   jobs_cfg()->python);
+	out[3] = xstrdup("sagelite-pip");
+	for (i = 0; i < n; i++)
+		out[4 + i] = argv[i];
+	free(argv);
+	return out;
 }
 
 /* 1 when jobs run under bubblewrap: --isolation bwrap, or auto and a
@@ -543,7 +716,12 @@ static int spawn_host(struct train_run *r, struct train_host *h, char *err, size
 			snprintf(err, n, "ClientError: the job names no entry point (sagemaker_program hyperparameter)");
 			goto out;
 		}
-		argv = trainenv_argv(hps, entry, jobs_cfg()->python);
+		/* Shell entry points run with sh, as the training toolkit does. */
+		size_t el = strlen(entry);
+
+		argv = trainenv_argv(hps, entry, el > 3 && strcmp(entry + el - 3, ".sh") == 0
+							 ? "/bin/sh" : jobs_cfg()->python);
+		argv = with_requirements(r, h, code, argv);
 	} else {
 		size_t k, na = 0;
 

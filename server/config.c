@@ -139,6 +139,46 @@ static int set_stop_grace(struct sl_config *c, const char *v)
 	return set_uint(&c->stop_grace_s, v, 3600);
 }
 
+static int set_allow_pip(struct sl_config *c, const char *v)
+{
+	if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || strcmp(v, "yes") == 0)
+		c->allow_pip = 1;
+	else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0 || strcmp(v, "no") == 0)
+		c->allow_pip = 0;
+	else
+		return -1;
+	return 0;
+}
+
+static int set_oversubscribe(struct sl_config *c, const char *v)
+{
+	char *end;
+	double f;
+
+	errno = 0;
+	f = strtod(v, &end);
+	if (errno || end == v || *end || !(f >= 0.1 && f <= 1000))
+		return -1;
+	c->oversubscribe = f;
+	return 0;
+}
+
+static int set_strict_gpu(struct sl_config *c, const char *v)
+{
+	if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || strcmp(v, "yes") == 0)
+		c->strict_gpu = 1;
+	else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0 || strcmp(v, "no") == 0)
+		c->strict_gpu = 0;
+	else
+		return -1;
+	return 0;
+}
+
+static int set_max_training_instances(struct sl_config *c, const char *v)
+{
+	return set_uint(&c->max_training_instances, v, 1000000);
+}
+
 static int set_config(struct sl_config *c, const char *v)
 {
 	return set_string(&c->config_file, v);
@@ -171,6 +211,14 @@ static const struct option_row options[] = {
 	  "lines \"PATTERN COMMAND...\": run images matching PATTERN as COMMAND train|serve", set_runtime_map },
 	{ "--stop-grace", "SAGELITE_STOP_GRACE", "stop-grace", "SECONDS",
 	  "StopTrainingJob: SIGTERM, then SIGKILL after this many seconds (default 120)", set_stop_grace },
+	{ "--allow-pip", "SAGELITE_ALLOW_PIP", "allow-pip", NULL,
+	  "install a job's requirements.txt with pip before its entry point (off: offline)", set_allow_pip },
+	{ "--oversubscribe", "SAGELITE_OVERSUBSCRIBE", "oversubscribe", "F",
+	  "training jobs may ask for F times this host's CPUs and memory before they wait (default 4.0)", set_oversubscribe },
+	{ "--strict-gpu", "SAGELITE_STRICT_GPU", "strict-gpu", NULL,
+	  "fail GPU training jobs this host cannot give their GPUs (default: run them on CPU with a warning)", set_strict_gpu },
+	{ "--max-training-instances", "SAGELITE_MAX_TRAINING_INSTANCES", "max-training-instances", "N",
+	  "per account and instance type: instances running training jobs may hold before CreateTrainingJob answers ResourceLimitExceeded (default 20; 0: no limit)", set_max_training_instances },
 	{ "--config", "SAGELITE_CONFIG", NULL, "FILE",
 	  "config file of `key = value` lines using the names above", set_config },
 };
@@ -202,6 +250,8 @@ void config_defaults(struct sl_config *c)
 	c->python = xstrdup("/usr/bin/python3");
 	c->isolation = xstrdup("auto");
 	c->stop_grace_s = 120;
+	c->oversubscribe = 4.0;
+	c->max_training_instances = 20;
 	c->max_header_bytes = 64 * 1024;
 	c->max_url_bytes = 16 * 1024;
 	c->max_json_body = 16 * 1024 * 1024;
@@ -228,7 +278,7 @@ static int apply(struct sl_config *c, const struct option_row *o, const char *v,
 	if (o->set(c, v) == 0)
 		return 0;
 	fprintf(stderr, "sagelite: invalid value '%s' for %s (from %s); expected %s\n",
-		v, o->flag, source, o->arg);
+		v, o->flag, source, o->arg ? o->arg : "true or false");
 	return -1;
 }
 
@@ -345,7 +395,9 @@ int config_load(struct sl_config *c, int argc, char **argv)
 				argv[i]);
 			return -1;
 		}
-		if (!v) {
+		if (!v && !o->arg) {
+			v = "true"; /* a switch: --allow-pip */
+		} else if (!v) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "sagelite: %s needs a value (%s)\n", o->flag, o->arg);
 				return -1;
@@ -370,7 +422,7 @@ void config_print_help(void)
 	for (i = 0; i < NOPTIONS; i++) {
 		char left[64];
 
-		snprintf(left, sizeof left, "%s %s", options[i].flag, options[i].arg);
+		snprintf(left, sizeof left, "%s %s", options[i].flag, options[i].arg ? options[i].arg : "");
 		printf("  %-26s %s\n  %-26s [env %s]\n", left, options[i].help, "", options[i].env);
 	}
 }

@@ -25,6 +25,10 @@ struct sl_config {
 	char *isolation;        /* auto | bwrap | none */
 	char *runtime_map;      /* file mapping image patterns to commands */
 	unsigned stop_grace_s;  /* StopTrainingJob: SIGTERM, then SIGKILL after this */
+	double oversubscribe;   /* training jobs' vCPUs/memory over the host's (jobs/capacity.h) */
+	int strict_gpu;         /* refuse GPU types the host cannot give their GPUs */
+	unsigned max_training_instances; /* per account and instance type; 0 = no quota */
+	int allow_pip;          /* install requirements.txt (needs a package index) */
 	size_t max_header_bytes;   /* whole header section */
 	size_t max_url_bytes;
 	uint64_t max_json_body;    /* JSON / query protocol bodies */

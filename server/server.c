@@ -99,7 +99,11 @@ static int start_jobs(const struct sl_config *cfg, const struct sl_server *srv,
 	jc.isolation = cfg->isolation;
 	jc.runtime_map = *rmap;
 	jc.stop_grace_s = cfg->stop_grace_s;
+	jc.allow_pip = cfg->allow_pip;
 	jc.ncpus = srv->host.ncpus;
+	jc.host = &srv->host;
+	jc.oversubscribe = cfg->oversubscribe;
+	jc.strict_gpu = cfg->strict_gpu;
 	jc.region = cfg->region;
 	snprintf(url, sizeof url, "http://%s:%u",
 		 strcmp(cfg->listen_host, "0.0.0.0") == 0 ? "127.0.0.1" : cfg->listen_host, srv->port);
