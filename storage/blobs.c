@@ -33,8 +33,16 @@ int blobs_init(const char *data_dir)
 
 int blob_tmp_open(struct blob_tmp *t)
 {
-	snprintf(t->path, sizeof t->path, "%s/put-XXXXXX", tmp_dir);
 	t->size = 0;
+	t->path[0] = '\0';
+	/* An unnamed file in the blob directory: no name to create, lock or
+	 * clean up, and a crash leaves nothing behind.  Linked in at commit. */
+	t->fd = open(blob_dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (t->fd >= 0)
+		return 0;
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		sl_warn("blobs: O_TMPFILE in %s: %s; using named temp files", blob_dir, strerror(errno));
+	snprintf(t->path, sizeof t->path, "%s/put-XXXXXX", tmp_dir);
 	t->fd = mkostemp(t->path, O_CLOEXEC);
 	if (t->fd < 0) {
 		sl_err("blobs: cannot create temp file in %s: %s", tmp_dir, strerror(errno));
@@ -102,7 +110,15 @@ int blob_tmp_commit(struct blob_tmp *t, char id[BLOB_ID_LEN + 1])
 		sl_err("blobs: mkdir %s: %s", dir, strerror(errno));
 		goto out;
 	}
-	if (rename(t->path, dst) < 0) {
+	if (!t->path[0]) {
+		char self[64];
+
+		snprintf(self, sizeof self, "/proc/self/fd/%d", t->fd);
+		if (linkat(AT_FDCWD, self, AT_FDCWD, dst, AT_SYMLINK_FOLLOW) < 0) {
+			sl_err("blobs: link to %s: %s", dst, strerror(errno));
+			goto out;
+		}
+	} else if (rename(t->path, dst) < 0) {
 		sl_err("blobs: rename to %s: %s", dst, strerror(errno));
 		goto out;
 	}

@@ -1,8 +1,9 @@
 /* blobs.h — immutable object bodies as files named by random id, never by
- * key, under DATA/blobs/xx/<id>.  A body is written to DATA/tmp, fsynced and
- * renamed into place before the row that names it is committed, so a crash
- * leaves at worst an unreferenced file, which blobs_sweep() removes at the
- * next start. */
+ * key, under DATA/blobs/xx/<id>.  A body is written to an unnamed O_TMPFILE
+ * file (or, where the filesystem lacks it, a named one in DATA/tmp),
+ * fsynced and linked or renamed into place before the row that names it is
+ * committed, so a crash leaves at worst an unreferenced file, which
+ * blobs_sweep() removes at the next start. */
 #ifndef SL_BLOBS_H
 #define SL_BLOBS_H
 
@@ -15,7 +16,7 @@
 struct blob_tmp {
 	int fd;
 	uint64_t size;
-	char path[PATH_MAX];
+	char path[PATH_MAX];  /* "" for an unnamed (O_TMPFILE) file */
 };
 
 /* Create DATA/blobs and DATA/tmp.  0 or -1 (logged). */
