@@ -6,7 +6,7 @@
  * its GPUs, which are never shared: each is assigned to one job host at a
  * time and reaches it as CUDA_VISIBLE_DEVICES.
  *
- * Decisions (README, "Scheduling"):
+ * Decisions:
  *   * A request larger than the whole host even after oversubscription is
  *     not refused: its vCPUs and memory are clamped to the whole host, so it
  *     starts when nothing else holds capacity and then runs alone (with a

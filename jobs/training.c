@@ -2,7 +2,8 @@
  * job run for real as one supervised process per host (algo-1..N), each
  * seeing the container contract in its own /opt/ml-shaped directory.
  *
- *   Starting     runtime resolved from the image (jobs/runtimes.c)
+ *   Starting     runtime resolved from the image (jobs/runtimes.c); the
+ *                job waits here until its instances fit (jobs/capacity.h)
  *   Downloading  job dirs, config files, channels, user code
  *   Training     processes spawned (bubblewrap when isolation is on), their
  *                output streamed line by line to CloudWatch Logs and
@@ -13,6 +14,7 @@
  *
  * Everything runs on the jobs thread; a job's state lives in a struct
  * train_run found by name. */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "capacity.h"
 #include "channels.h"
 #include "code.h"
 #include "executor.h"
@@ -76,12 +79,78 @@ struct train_run {
 	char tail[TAIL_LINES][512];  /* last stderr lines of algo-1 */
 	int ntail;
 	double start;
+	struct reservation resv;   /* this host's share (jobs/capacity.h) */
+	int waiting;               /* in waitq, Starting until capacity frees */
+	char wait_msg[300];        /* the SecondaryStatus message shown while waiting */
+	struct train_run *wait_next;
 	struct train_run *next;
 };
 
 static struct train_run *runs;
 
 static void checkpoints_save(struct train_run *r);
+
+/* ---- capacity ------------------------------------------------------------
+ * A job starts when its instances fit this host (jobs/capacity.h); until
+ * then it stays Starting in waitq, first come first served: when a
+ * reservation is released the head is tried, then the next, until one does
+ * not fit.  A job arriving while others wait queues behind them. */
+
+static struct capacity cap;
+static int cap_ready;
+static struct train_run *waitq;
+static unsigned long retry_timer;
+
+static void retry_waiting(void *arg);
+
+static struct capacity *host_capacity(void)
+{
+	static struct host_info probed;
+	static int have_probed;
+	const struct host_info *h = jobs_cfg()->host;
+
+	/* (Re)read the settings whenever nothing is held: jobs_start may
+	 * have been given a new configuration. */
+	if (!cap_ready || (cap.nheld == 0 && !waitq)) {
+		if (!h) {
+			if (!have_probed)
+				host_probe(&probed);
+			have_probed = 1;
+			h = &probed;
+		}
+		capacity_init(&cap, h, jobs_cfg()->oversubscribe);
+		cap_ready = 1;
+	}
+	return &cap;
+}
+
+static void waitq_remove(struct train_run *r)
+{
+	struct train_run **pp;
+
+	for (pp = &waitq; *pp; pp = &(*pp)->wait_next)
+		if (*pp == r) {
+			*pp = r->wait_next;
+			break;
+		}
+	r->wait_next = NULL;
+	r->waiting = 0;
+}
+
+/* Give r's capacity back and let the waiting jobs try again (from a timer:
+ * this runs inside child-exit callbacks). */
+static void release_capacity(struct train_run *r)
+{
+	int was_waiting = r->waiting, had = r->resv.held;
+
+	if (was_waiting)
+		waitq_remove(r);
+	if (had)
+		capacity_release(&cap, &r->resv);
+	/* A waiter leaving (stopped) moves the ones behind it up too. */
+	if (waitq && (had || was_waiting) && !retry_timer)
+		retry_timer = jobs_timer(0, retry_waiting, NULL);
+}
 
 static struct train_run *find_run(const char *account, const char *name)
 {
@@ -98,6 +167,7 @@ static void free_run(struct train_run *r)
 	struct train_run **pp;
 	int i;
 
+	release_capacity(r);
 	for (pp = &runs; *pp; pp = &(*pp)->next)
 		if (*pp == r) {
 			*pp = r->next;
@@ -226,8 +296,20 @@ static char *failure_reason(struct train_run *r, int code)
 		if (n)
 			sl_buf_puts(&b, buf);
 	}
+	first = r->ntail > TAIL_LINES ? r->ntail - TAIL_LINES : 0;
+	/* A Python traceback: its last "SomethingError: message" line says it
+	 * (the lines before are code excerpts and carets). */
+	for (i = r->ntail - 1; !b.len && i >= first; i--) {
+		const char *l = r->tail[i % TAIL_LINES], *colon = strstr(l, ": ");
+		size_t k, n = colon ? (size_t)(colon - l) : strlen(l);
+
+		for (k = 0; k < n && (isalnum((unsigned char)l[k]) || l[k] == '_' || l[k] == '.'); k++)
+			;
+		if (k == n && n > 0 &&
+		    (strstr(l, "Error") || strstr(l, "Exception") || strstr(l, "Interrupt")))
+			sl_buf_puts(&b, l);
+	}
 	if (!b.len) {
-		first = r->ntail > TAIL_LINES ? r->ntail - TAIL_LINES : 0;
 		for (i = first; i < r->ntail; i++) {
 			if (b.len)
 				sl_buf_putc(&b, '\n');
@@ -317,6 +399,14 @@ static void all_hosts_done(struct train_run *r)
 {
 	int i, bad = 0, code = 0;
 
+	/* Flush now, and drop the pending flush timer: r is freed below. */
+	if (r->flush_timer)
+		jobs_timer_cancel(r->flush_timer);
+	if (r->flush_timer) {
+		/* Flush now; the run is freed below, so the timer must go too. */
+		jobs_timer_cancel(r->flush_timer);
+		r->flush_timer = 0;
+	}
 	flush_logs(r);
 	checkpoints_save(r);
 	for (i = 0; i < r->nhosts; i++) {
@@ -414,11 +504,14 @@ void training_stop(const char *account, const char *name)
 	struct sm_move mv = { .status = "Stopping", .secondary = "Stopping", .message = "Stopping the training job" };
 
 	training_transition(account, name, &mv);
-	if (!r) {
-		/* Not running here (queued or already ending): settle it. */
+	if (!r || r->waiting) {
+		/* Not running here (queued, waiting for capacity, or already
+		 * ending): settle it. */
 		struct sm_move stopped = { .status = "Stopped", .secondary = "Stopped", .message = "Training job stopped by the user" };
 
 		training_transition(account, name, &stopped);
+		if (r)
+			free_run(r);
 		return;
 	}
 	r->stop_requested = 1;
@@ -694,7 +787,7 @@ static int spawn_host(struct train_run *r, struct train_host *h, char *err, size
 	const cJSON *hps = cJSON_GetObjectItemCaseSensitive(r->doc, "HyperParameters");
 	struct trainenv_opts o;
 	struct child_spec cs;
-	char **envp, **argv, **full = NULL, code[PATH_MAX + 16];
+	char **envp, **argv, **full = NULL, code[PATH_MAX + 16], cuda[128];
 	char *entry = trainenv_entry_point(hps);
 	int rc = -1;
 
@@ -702,8 +795,9 @@ static int spawn_host(struct train_run *r, struct train_host *h, char *err, size
 
 	memset(&o, 0, sizeof o);
 	o.base_dir = sandbox ? "/opt/ml" : h->dir.root;
-	o.ncpus = jobs_cfg()->ncpus;
-	o.ngpus = 0;
+	o.ncpus = r->resv.sm_num_cpus > 0 ? r->resv.sm_num_cpus : jobs_cfg()->ncpus;
+	o.ngpus = r->resv.gpus_per_host;
+	o.cuda_visible_devices = capacity_cuda_devices(&r->resv, h->index - 1, cuda, sizeof cuda);
 	o.base_env = (const char *const *)environ;
 	o.region = jobs_cfg()->region;
 	o.endpoint_url = jobs_cfg()->endpoint_url;
@@ -763,15 +857,104 @@ out:
 	return rc;
 }
 
+/* ResourceConfig.InstanceType (or the first instance group's); NULL if
+ * none, which capacity.c sizes as an unknown type. */
+static const char *instance_type(const cJSON *doc)
+{
+	const cJSON *rc = cJSON_GetObjectItemCaseSensitive(doc, "ResourceConfig");
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(rc, "InstanceType");
+	const cJSON *groups = cJSON_GetObjectItemCaseSensitive(rc, "InstanceGroups");
+
+	if (!cJSON_IsString(t))
+		t = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(groups, 0), "InstanceType");
+	return cJSON_IsString(t) ? t->valuestring : NULL;
+}
+
+/* Reserve r's instances.  RESERVED: go on.  WAIT: r is in waitq and its
+ * SecondaryStatus message says why.  REFUSE: r has been failed (the caller
+ * frees it).  Jobs already waiting go first: a newcomer queues behind them. */
+static enum capacity_result admit(struct train_run *r)
+{
+	enum capacity_result res;
+	char msg[sizeof r->wait_msg];
+
+	if (waitq && waitq != r) {
+		struct train_run *q;
+		int ahead = 0;
+
+		for (q = waitq; q && q != r; q = q->wait_next)
+			ahead++;
+		snprintf(msg, sizeof msg, "Waiting for capacity: %d training job(s) queued ahead", ahead);
+		res = CAPACITY_WAIT;
+	} else {
+		res = capacity_reserve(host_capacity(), instance_type(r->doc), r->nhosts, jobs_cfg()->strict_gpu,
+				       &r->resv, msg, sizeof msg);
+	}
+	switch (res) {
+	case CAPACITY_RESERVED:
+		if (r->waiting)
+			waitq_remove(r);
+		if (r->resv.warning[0])
+			sl_warn("training %s: %s", r->name, r->resv.warning);
+		break;
+	case CAPACITY_WAIT:
+		if (!r->waiting) {
+			struct train_run **pp = &waitq;
+
+			while (*pp)
+				pp = &(*pp)->wait_next;
+			*pp = r;
+			r->waiting = 1;
+			sl_info("training %s: %s", r->name, msg);
+		}
+		if (strcmp(msg, r->wait_msg) != 0) {
+			snprintf(r->wait_msg, sizeof r->wait_msg, "%s", msg);
+			step(r, "Starting", msg, NULL);
+		}
+		break;
+	case CAPACITY_REFUSE:
+		if (r->waiting)
+			waitq_remove(r);
+		fail(r->account, r->name, msg);
+		break;
+	}
+	return res;
+}
+
+static void run_reserved(struct train_run *r);
+
+/* Capacity was released: start waiting jobs in order while they fit. */
+static void retry_waiting(void *arg)
+{
+	(void)arg;
+	retry_timer = 0;
+	while (waitq) {
+		struct train_run *r = waitq, *q;
+
+		switch (admit(r)) {
+		case CAPACITY_RESERVED:
+			run_reserved(r);
+			continue;
+		case CAPACITY_REFUSE:
+			free_run(r);
+			continue;
+		case CAPACITY_WAIT:
+			break;
+		}
+		/* The rest keep waiting; refresh their place in the queue. */
+		for (q = r->wait_next; q; q = q->wait_next)
+			admit(q);
+		break;
+	}
+}
+
 static void start_training(const char *account, const char *name)
 {
 	struct train_run *r = xcalloc(1, sizeof *r);
 	struct sm_res res;
-	const cJSON *alg, *image, *rc, *count, *stop, *hps;
+	const cJSON *alg, *image, *rc, *count, *hps;
 	char err[1024] = "";
-	const char *why = NULL;
 	char *entry = NULL;
-	int i;
 
 	if (smres_get(account, SM_TRAINING_JOB, name, &res) != 1) {
 		free(r);
@@ -814,6 +997,32 @@ static void start_training(const char *account, const char *name)
 		fail(account, name, err);
 		goto gone;
 	}
+	free(entry);
+	switch (admit(r)) {
+	case CAPACITY_RESERVED:
+		run_reserved(r);
+		return;
+	case CAPACITY_WAIT:
+		return;
+	case CAPACITY_REFUSE:
+		free_run(r);
+		return;
+	}
+	return;
+gone:
+	free(entry);
+	free_run(r);
+}
+
+/* From Downloading on, r's capacity held. */
+static void run_reserved(struct train_run *r)
+{
+	const char *account = r->account, *name = r->name;
+	const cJSON *alg = cJSON_GetObjectItemCaseSensitive(r->doc, "AlgorithmSpecification"), *stop;
+	char err[1024] = "";
+	const char *why = NULL;
+	int i;
+
 	r->metrics = metrics_new(cJSON_GetObjectItemCaseSensitive(alg, "MetricDefinitions"), &why);
 	step(r, "Downloading", "Downloading input data", NULL);
 	for (i = 0; i < r->nhosts; i++) {
@@ -836,6 +1045,19 @@ static void start_training(const char *account, const char *name)
 	}
 	if (why)
 		logs_append(account, TRAIN_LOG_GROUP, r->hosts[0].stream, logs_now_ms(), why, strlen(why));
+	if (r->resv.warning[0]) {
+		/* capacity.c's warnings (running on CPU, alone) open every host's log. */
+		for (i = 0; i < r->nhosts; i++) {
+			const char *w = r->resv.warning;
+
+			while (*w) {
+				size_t len = strcspn(w, "\n");
+
+				logs_append(account, TRAIN_LOG_GROUP, r->hosts[i].stream, logs_now_ms(), w, len);
+				w += len + (w[len] == '\n');
+			}
+		}
+	}
 	for (i = 0; i < r->nhosts; i++) {
 		if (spawn_host(r, &r->hosts[i], err, sizeof err) < 0) {
 			int k;
@@ -849,7 +1071,6 @@ static void start_training(const char *account, const char *name)
 				logs_append(account, TRAIN_LOG_GROUP, r->hosts[0].stream, logs_now_ms(), err,
 					    strlen(err));
 				fail(account, name, err);
-				free(entry);
 				return;
 			}
 			fail(account, name, err);
@@ -860,10 +1081,8 @@ static void start_training(const char *account, const char *name)
 						"MaxRuntimeInSeconds");
 	if (cJSON_IsNumber(stop) && stop->valuedouble > 0)
 		r->runtime_timer = jobs_timer(stop->valuedouble, on_max_runtime, r);
-	free(entry);
 	return;
 gone:
-	free(entry);
 	free_run(r);
 }
 

@@ -139,15 +139,21 @@ static int set_stop_grace(struct sl_config *c, const char *v)
 	return set_uint(&c->stop_grace_s, v, 3600);
 }
 
-static int set_allow_pip(struct sl_config *c, const char *v)
+/* Switches: a bare flag means true; files and the environment spell it. */
+static int set_bool(int *slot, const char *v)
 {
 	if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || strcmp(v, "yes") == 0)
-		c->allow_pip = 1;
+		*slot = 1;
 	else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0 || strcmp(v, "no") == 0)
-		c->allow_pip = 0;
+		*slot = 0;
 	else
 		return -1;
 	return 0;
+}
+
+static int set_allow_pip(struct sl_config *c, const char *v)
+{
+	return set_bool(&c->allow_pip, v);
 }
 
 static int set_oversubscribe(struct sl_config *c, const char *v)
@@ -165,13 +171,7 @@ static int set_oversubscribe(struct sl_config *c, const char *v)
 
 static int set_strict_gpu(struct sl_config *c, const char *v)
 {
-	if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || strcmp(v, "yes") == 0)
-		c->strict_gpu = 1;
-	else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0 || strcmp(v, "no") == 0)
-		c->strict_gpu = 0;
-	else
-		return -1;
-	return 0;
+	return set_bool(&c->strict_gpu, v);
 }
 
 static int set_max_training_instances(struct sl_config *c, const char *v)
