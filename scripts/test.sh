@@ -55,6 +55,11 @@ ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 	run_variant sanitizers --enable-debug --enable-sanitizers
 
+echo "== Python inference server tests (system python3: numpy, torch, sklearn)"
+/usr/bin/python3 -m pytest -q -p no:cacheprovider --junitxml="$results/python-pytest.xml" \
+	tests/python >"$results/python-pytest.out" 2>&1
+tail -n 3 "$results/python-pytest.out"
+
 echo "== make distcheck"
 step distcheck make -C "$top/build/release" -j"$jobs" distcheck
 
