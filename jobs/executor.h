@@ -23,7 +23,8 @@ struct job_executor {
 };
 
 /* The executors there are: "test" completes everything at once; "host"
- * runs training jobs for real as host processes (jobs/training.c). */
+ * runs training jobs (jobs/training.c) and endpoints (jobs/endpoints.c)
+ * for real as host processes. */
 extern const struct job_executor job_executor_test;
 extern const struct job_executor job_executor_host;
 
@@ -41,6 +42,8 @@ struct jobs_config {
 	int strict_gpu;            /* --strict-gpu */
 	const char *region;        /* for the jobs' AWS_REGION */
 	const char *endpoint_url;  /* sagelite's URL, for boto3 inside jobs */
+	const char *serving_path;  /* dir holding sagelite_serving/; NULL: built-in default */
+	double health_timeout_s;   /* endpoint instances must answer /ping 200 within this */
 };
 /* The configuration given to jobs_start (never NULL after it). */
 const struct jobs_config *jobs_cfg(void);

@@ -203,3 +203,47 @@ int notebook_transition(const char *account, const char *name, const struct sm_m
 {
 	return transition(SM_NOTEBOOK, notebook_moves, account, name, mv);
 }
+
+/* An endpoint's deployment is done (Creating or Updating): an update's
+ * internal "_Pending" members (server/sagemaker/endpoints.c) replace the
+ * endpoint's — a null one removes it — and it and PendingDeploymentSummary
+ * go; every variant reaches its desired weight, instance count and
+ * serverless settings.  Refuses (-1) an endpoint in any other status.
+ * Shared by the test executor and the real one (jobs/endpoints.c). */
+int endpoint_settle_deployment(cJSON *doc, void *arg)
+{
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(doc, "EndpointStatus");
+	cJSON *pending, *it, *v;
+	static const char *const settle[][2] = {
+		{ "CurrentWeight", "DesiredWeight" },
+		{ "CurrentInstanceCount", "DesiredInstanceCount" },
+		{ "CurrentServerlessConfig", "DesiredServerlessConfig" },
+	};
+	size_t i;
+	(void)arg;
+
+	if (!cJSON_IsString(st) || (strcmp(st->valuestring, "Creating") != 0 &&
+				    strcmp(st->valuestring, "Updating") != 0))
+		return -1;
+	pending = cJSON_DetachItemFromObjectCaseSensitive(doc, "_Pending");
+	while (pending && (it = pending->child)) {
+		cJSON_DetachItemViaPointer(pending, it);
+		cJSON_DeleteItemFromObjectCaseSensitive(doc, it->string);
+		if (cJSON_IsNull(it))
+			cJSON_Delete(it);
+		else
+			cJSON_AddItemToObject(doc, it->string, it);
+	}
+	cJSON_Delete(pending);
+	cJSON_DeleteItemFromObjectCaseSensitive(doc, "PendingDeploymentSummary");
+	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(doc, "ProductionVariants"))
+		for (i = 0; i < sizeof settle / sizeof settle[0]; i++) {
+			const cJSON *want = cJSON_GetObjectItemCaseSensitive(v, settle[i][1]);
+
+			if (!want)
+				continue;
+			cJSON_DeleteItemFromObjectCaseSensitive(v, settle[i][0]);
+			cJSON_AddItemToObject(v, settle[i][0], cJSON_Duplicate(want, 1));
+		}
+	return 0;
+}

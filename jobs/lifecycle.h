@@ -31,6 +31,13 @@ int tuning_transition(const char *account, const char *name, const struct sm_mov
 int endpoint_transition(const char *account, const char *name, const struct sm_move *mv);
 int notebook_transition(const char *account, const char *name, const struct sm_move *mv);
 
+/* An sm_move edit for the move that ends an endpoint's deployment
+ * (Creating or Updating → InService, in one transaction): the update's
+ * internal "_Pending" members replace the endpoint's, PendingDeploymentSummary
+ * goes, every variant's Current* weight, instance count and serverless
+ * settings take their Desired* values.  -1 (refused) in any other status. */
+int endpoint_settle_deployment(cJSON *doc, void *arg);
+
 /* 1 when status is terminal for jobs (Completed, Failed, Stopped). */
 int job_status_terminal(const char *status);
 

@@ -13,7 +13,7 @@ want_test=0
 
 APT_BUILD="build-essential autoconf automake libtool autoconf-archive pkg-config
   libmicrohttpd-dev libsqlite3-dev libcjson-dev libarchive-dev libssl-dev
-  libexpat1-dev bubblewrap python3 python3-venv curl ca-certificates
+  libexpat1-dev libxgboost-dev bubblewrap python3 python3-venv curl ca-certificates
   python3-numpy python3-pandas python3-sklearn python3-joblib python3-torch python3-xgboost"
 APT_TEST="libcmocka-dev procps rclone s3cmd python3-pytest"
 

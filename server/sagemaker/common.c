@@ -9,6 +9,7 @@
 #include "jobs/executor.h"
 #include "server/server.h"
 #include "sm.h"
+#include "validate.h"
 
 /* How AWS answers for a missing or duplicate resource of each kind: code
  * and message; "%s" takes the ARN or the name as noted. */
@@ -83,6 +84,9 @@ int sm_create(struct sl_req *req, enum sm_kind k, const char *name, const char *
 	double now = sl_wall_time();
 	int rc;
 
+	/* The stored document is what AWS kept of the request: members the
+	 * model does not know, and nulls, are ignored, never echoed. */
+	sm_prune_unknown(doc, in, sm_spec_for(req->op));
 	if (!cJSON_GetObjectItemCaseSensitive(doc, "CreationTime"))
 		cJSON_AddNumberToObject(doc, "CreationTime", now);
 	if (!cJSON_GetObjectItemCaseSensitive(doc, "LastModifiedTime"))

@@ -12,7 +12,7 @@
  * member, "_Pending", holding the endpoint fields the new configuration
  * gives (a null member: one the new configuration lacks).  When the
  * deployment is done the executor merges _Pending into the document and
- * drops both (jobs/test_executor.c).  Members whose name
+ * drops both (endpoint_settle_deployment, jobs/lifecycle.c).  Members whose name
  * starts with '_' are internal and never leave through Describe. */
 #include <openssl/evp.h>
 #include <stdlib.h>

@@ -586,11 +586,53 @@ static void set_counters(cJSON *doc, const cJSON *tdoc, const cJSON *kids)
 
 /* ---- tuning jobs: handlers ----------------------------------------------- */
 
-static void definition_defaults(cJSON *def)
+/* A definition given with HyperParameterTuningResourceConfig (SDK v2 sends
+ * nothing else since 2.12x) also shows a ResourceConfig built from it (its
+ * InstanceType/InstanceCount, else its first InstanceConfigs entry, and the
+ * volume): HyperparameterTuner.attach() reads
+ * TrainingJobDefinition.ResourceConfig.InstanceCount with [] (estimator.py
+ * _prepare_init_params_from_job_description), and the SDK's own integration
+ * test does fit() then attach() against AWS, so AWS must answer it.  The same
+ * object the test executor gives the tuning job's training jobs. */
+static void definition_resource_config(cJSON *def)
 {
+	static const char *const fields[] = { "InstanceType", "InstanceCount", "VolumeSizeInGB",
+					      "VolumeKmsKeyId", NULL };
+	const cJSON *h = obj_item(def, "HyperParameterTuningResourceConfig");
+	const cJSON *ic = cJSON_GetArrayItem(obj_item(h, "InstanceConfigs"), 0);
+	const cJSON *src = obj_item(h, "InstanceType") || !ic ? h : ic, *v;
+	const char *const *f;
+	cJSON *rc;
+
+	if (!cJSON_IsObject(h) || obj_item(def, "ResourceConfig"))
+		return;
+	rc = cJSON_AddObjectToObject(def, "ResourceConfig");
+	for (f = fields; *f; f++)
+		if ((v = obj_item(src, *f) ? obj_item(src, *f) : obj_item(h, *f)))
+			cJSON_AddItemToObject(rc, *f, cJSON_Duplicate(v, 1));
+}
+
+/* AWS adds the objective metric to every definition's static
+ * hyperparameters as "_tuning_objective_metric" (as it does to every
+ * training job of the tuning job); HyperparameterTuner.attach() deletes it
+ * from DescribeHyperParameterTuningJob's answer with `del`, a KeyError when
+ * absent (sagemaker/tuner.py _prepare_estimator_from_job_description). */
+static void definition_defaults(const cJSON *doc, cJSON *def)
+{
+	const char *metric = sm_str(def_objective(doc, def), "MetricName");
+	cJSON *statics;
+
+	if (!cJSON_IsObject(def))
+		return;
 	default_string(obj_item(def, "AlgorithmSpecification"), "TrainingInputMode", "File");
 	/* The SDK's attach reads OutputDataConfig.KmsKeyId with []. */
 	default_string(obj_item(def, "OutputDataConfig"), "KmsKeyId", "");
+	if (metric) {
+		statics = ensure_object(def, "StaticHyperParameters");
+		cJSON_DeleteItemFromObjectCaseSensitive(statics, "_tuning_objective_metric");
+		cJSON_AddStringToObject(statics, "_tuning_objective_metric", metric);
+	}
+	definition_resource_config(def);
 }
 
 static void tuning_defaults(cJSON *doc)
@@ -598,9 +640,9 @@ static void tuning_defaults(cJSON *doc)
 	cJSON *cfg = obj_item(doc, "HyperParameterTuningJobConfig"), *c, *def;
 
 	default_string(cfg, "TrainingJobEarlyStoppingType", "Off");
-	definition_defaults(obj_item(doc, "TrainingJobDefinition"));
+	definition_defaults(doc, obj_item(doc, "TrainingJobDefinition"));
 	cJSON_ArrayForEach(def, obj_item(doc, "TrainingJobDefinitions"))
-		definition_defaults(def);
+		definition_defaults(doc, def);
 	c = cJSON_AddObjectToObject(doc, "TrainingJobStatusCounters");
 	cJSON_AddNumberToObject(c, "Completed", 0);
 	cJSON_AddNumberToObject(c, "InProgress", 0);

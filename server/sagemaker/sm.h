@@ -21,9 +21,11 @@ int sm_fail_exists(struct sl_req *req, enum sm_kind k, const char *name);
 /* Member of a JSON object as a string, or NULL. */
 const char *sm_str(const cJSON *obj, const char *name);
 
-/* Create a resource: insert doc (which already holds name, ARN, status,
- * CreationTime, LastModifiedTime), store Tags from the input, answer
- * {ArnField: arn}.  0 or -1 (duplicate → sm_fail_exists). */
+/* Create a resource: drop from doc the members of in that the operation's
+ * input spec (req->op) does not declare and those sent as null
+ * (sm_prune_unknown: AWS ignores them), insert doc (which already holds
+ * name, ARN, status, CreationTime, LastModifiedTime), store Tags from the
+ * input, answer {ArnField: arn}.  0 or -1 (duplicate → sm_fail_exists). */
 int sm_create(struct sl_req *req, enum sm_kind k, const char *name, const char *arn,
 	      const char *parent, const cJSON *in, cJSON *doc, cJSON *out);
 

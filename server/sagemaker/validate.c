@@ -828,6 +828,80 @@ static void check_value(struct walk *w, const struct sm_spec *s, const cJSON *v)
 	check_children(w, s, v);
 }
 
+/* ---- pruning: what AWS keeps of a request ---------------------------------- */
+
+static void prune(cJSON *doc, const cJSON *in, const struct sm_spec *s);
+
+static int is_nested(const struct sm_spec *s)
+{
+	return s->type == SM_T_STRUCTURE || s->type == SM_T_LIST || s->type == SM_T_MAP;
+}
+
+static void prune_struct(cJSON *doc, const cJSON *in, const struct sm_spec *s)
+{
+	const cJSON *c;
+
+	cJSON_ArrayForEach(c, in) {
+		const struct sm_spec *m = member_named(s, c->string);
+		cJSON *d;
+
+		if (!c->string)
+			continue;
+		d = cJSON_GetObjectItemCaseSensitive(doc, c->string);
+		if (!d)
+			continue;
+		if (!m) {
+			/* The request's copy comes first in doc (a handler adds
+			 * after it); one the handler put in its place stays. */
+			if (cJSON_Compare(d, c, 1))
+				cJSON_DeleteItemFromObjectCaseSensitive(doc, c->string);
+		} else if (cJSON_IsNull(c)) {
+			if (cJSON_IsNull(d))
+				cJSON_DeleteItemFromObjectCaseSensitive(doc, c->string);
+		} else if (is_nested(m)) {
+			prune(d, c, m);
+		}
+	}
+}
+
+static void prune(cJSON *doc, const cJSON *in, const struct sm_spec *s)
+{
+	const cJSON *c;
+	cJSON *d;
+
+	if (s->unchecked)
+		return;
+	switch (s->type) {
+	case SM_T_STRUCTURE:
+		if (cJSON_IsObject(doc) && cJSON_IsObject(in))
+			prune_struct(doc, in, s);
+		return;
+	case SM_T_LIST:
+		if (!cJSON_IsArray(doc) || !cJSON_IsArray(in) || !is_nested(s->item))
+			return;
+		/* Items pair up by position: handlers never reorder a list. */
+		for (c = in->child, d = doc->child; c && d; c = c->next, d = d->next)
+			prune(d, c, s->item);
+		return;
+	case SM_T_MAP:
+		if (!cJSON_IsObject(doc) || !cJSON_IsObject(in) || !is_nested(s->item))
+			return;
+		cJSON_ArrayForEach(c, in)
+			if (c->string && (d = cJSON_GetObjectItemCaseSensitive(doc, c->string)))
+				prune(d, c, s->item);
+		return;
+	case SM_T_STRING:
+	case SM_T_INTEGER:
+	case SM_T_LONG:
+	case SM_T_FLOAT:
+	case SM_T_DOUBLE:
+	case SM_T_BOOLEAN:
+	case SM_T_TIMESTAMP:
+	case SM_T_BLOB:
+		return;
+	}
+}
+
 /* ---- entry points ------------------------------------------------------------ */
 
 enum sm_verdict sm_validate_msg(const struct sm_spec *spec, const cJSON *input,
@@ -898,4 +972,10 @@ int sm_validate(struct sl_req *req, const struct sm_spec *spec, const cJSON *inp
 	}
 	sl_buf_free(&msg);
 	return rc;
+}
+
+void sm_prune_unknown(cJSON *doc, const cJSON *in, const struct sm_spec *spec)
+{
+	if (spec && doc && in)
+		prune(doc, in, spec);
 }

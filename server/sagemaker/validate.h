@@ -56,4 +56,12 @@ enum sm_verdict sm_validate_msg(const struct sm_spec *spec, const cJSON *input,
  * a long message (a big enum set) is cut there. */
 int sm_validate(struct sl_req *req, const struct sm_spec *spec, const cJSON *input);
 
+/* Drop from doc what AWS does not keep of a request: every member of in
+ * (the validated request) that spec does not declare, and every member in
+ * sent as JSON null, at any depth — AWS ignores both, so Describe never
+ * echoes them.  doc is a copy of in plus what a handler added (ARN, status,
+ * defaults); only paths that came from in are touched, so the additions
+ * stay.  spec == NULL: nothing happens. */
+void sm_prune_unknown(cJSON *doc, const cJSON *in, const struct sm_spec *spec);
+
 #endif
