@@ -26,8 +26,11 @@ static int json_dispatch(struct sl_req *req)
 	} else {
 		in = cJSON_ParseWithLength(req->body.data, req->body.len);
 		if (!in || !cJSON_IsObject(in)) {
-			req_fail(req, 400, "SerializationException",
-				 "Start of structure or map found where not expected, or the body is not valid JSON.");
+			/* AWS's wording for a body of the wrong JSON kind. */
+			req_fail(req, 400, "SerializationException", "%s",
+				 !in ? "The request body is not valid JSON."
+				 : cJSON_IsArray(in) ? "Start of list found where not expected"
+						     : "Expected a JSON object as the request body.");
 			goto out;
 		}
 	}
