@@ -57,8 +57,6 @@ int jobs_start(const struct job_executor *ex, const struct jobs_config *cfg);
 void jobs_stop(void);
 /* Queue an action (copies the strings).  Safe from any thread. */
 void jobs_submit(const char *account, enum sm_kind k, const char *name, enum job_action a);
-/* Wait until the queue is empty and idle (tests). */
-void jobs_drain(void);
 
 /* Timers on the jobs thread (jobs thread only): fn(arg) runs once, delay
  * seconds from now.  Returns an id for jobs_timer_cancel (0 never). */

@@ -37,9 +37,8 @@ struct timer {
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t idle_cond = PTHREAD_COND_INITIALIZER;
 static struct action *head, *tail;
-static int running, stopping, busy;
+static int running, stopping;
 static int wake_fd = -1;
 static pthread_t thread;
 static const struct job_executor *executor;
@@ -147,11 +146,6 @@ static void *jobs_main(void *arg)
 		run_actions();
 		run_due_timers();
 		pthread_mutex_lock(&lock);
-		if (!head) {
-			busy = supervisor_count() > 0;
-			if (!busy)
-				pthread_cond_broadcast(&idle_cond);
-		}
 		if (stopping && !head) {
 			pthread_mutex_unlock(&lock);
 			break;
@@ -182,10 +176,6 @@ static void *jobs_main(void *arg)
 		free(t);
 	}
 	free(fds);
-	pthread_mutex_lock(&lock);
-	busy = 0;
-	pthread_cond_broadcast(&idle_cond);
-	pthread_mutex_unlock(&lock);
 	return NULL;
 }
 
@@ -245,15 +235,6 @@ void jobs_submit(const char *account, enum sm_kind k, const char *name, enum job
 	else
 		head = a;
 	tail = a;
-	busy = 1;
 	pthread_mutex_unlock(&lock);
 	wake();
-}
-
-void jobs_drain(void)
-{
-	pthread_mutex_lock(&lock);
-	while (running && (head || busy))
-		pthread_cond_wait(&idle_cond, &lock);
-	pthread_mutex_unlock(&lock);
 }
