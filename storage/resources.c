@@ -313,9 +313,16 @@ int smres_list(const char *account, enum sm_kind k, const struct smres_query *q,
 			    " AND (?5 IS NULL OR parent = ?5)"
 			    " AND (?6 IS NULL OR creation_time > ?6) AND (?7 IS NULL OR creation_time < ?7)"
 			    " AND (?8 IS NULL OR last_modified > ?8) AND (?9 IS NULL OR last_modified < ?9)");
-	if (tok)
-		sl_buf_printf(&sql, " AND (coalesce(%s, ''), name_lc) %s (?10, ?11)", col, cmp);
-	sl_buf_printf(&sql, " ORDER BY coalesce(%s, '') %s, name_lc %s LIMIT ?12", col, dir, dir);
+	/* creation_time and name_lc are NOT NULL: ordering by the bare columns
+	 * lets SQLite walk sm_resources_by_time (or the primary key) and stop
+	 * after one page instead of sorting every row of the account. */
+	{
+		const char *key = strcmp(col, "status") == 0 ? "coalesce(status, '')" : col;
+
+		if (tok)
+			sl_buf_printf(&sql, " AND (%s, name_lc) %s (?10, ?11)", key, cmp);
+		sl_buf_printf(&sql, " ORDER BY %s %s, name_lc %s LIMIT ?12", key, dir, dir);
+	}
 	if (sqlite3_prepare_v2(db_conn(), sql.data, -1, &st, NULL) != SQLITE_OK) {
 		sl_err("resources: list query: %s", sqlite3_errmsg(db_conn()));
 		goto out;

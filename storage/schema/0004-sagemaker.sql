@@ -21,7 +21,7 @@ CREATE TABLE sm_resources (
     doc             TEXT NOT NULL,          -- the Describe* response document (JSON)
     PRIMARY KEY (account_id, kind, name_lc)
 ) WITHOUT ROWID;
-CREATE INDEX sm_resources_by_time ON sm_resources(account_id, kind, creation_time);
+CREATE INDEX sm_resources_by_time ON sm_resources(account_id, kind, creation_time, name_lc);
 CREATE INDEX sm_resources_by_parent ON sm_resources(account_id, parent, kind);
 
 CREATE TABLE sm_tags (
