@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "algorithms/xgboost/xgb_runtime.h"
 #include "capacity.h"
 #include "channels.h"
 #include "code.h"
@@ -767,6 +768,11 @@ static char **sandbox_argv(struct train_run *r, struct train_host *h, char **arg
 	if (f) {
 		args[na++] = "--ro-bind"; args[na++] = hosts; args[na++] = "/etc/hosts";
 	}
+	if (r->rt.kind == RUNTIME_BUILTIN_XGBOOST) {
+		/* sagelite-xgboost may live where the mounts above hide it
+		 * (a build tree under /tmp or /opt). */
+		args[na++] = "--ro-bind"; args[na++] = argv[0]; args[na++] = argv[0];
+	}
 	args[na++] = "--chdir"; args[na++] = python ? "/opt/ml/code" : "/opt/ml";
 	args[na++] = "--unshare-pid";
 	args[na++] = "--die-with-parent";
@@ -788,7 +794,7 @@ static int spawn_host(struct train_run *r, struct train_host *h, char *err, size
 	struct trainenv_opts o;
 	struct child_spec cs;
 	char **envp, **argv, **full = NULL, code[PATH_MAX + 16], cuda[128];
-	char *entry = trainenv_entry_point(hps);
+	char *entry = trainenv_entry_point(hps), *xgb_env[2] = { NULL, NULL };
 	int rc = -1;
 
 	int sandbox = use_bwrap();
@@ -803,6 +809,13 @@ static int spawn_host(struct train_run *r, struct train_host *h, char *err, size
 	o.endpoint_url = jobs_cfg()->endpoint_url;
 	o.access_key_id = "test";
 	o.secret_access_key = "test";
+	if (r->rt.kind == RUNTIME_BUILTIN_XGBOOST) {
+		const char *image = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(r->doc, "AlgorithmSpecification"), "TrainingImage"));
+
+		xgb_env[0] = xasprintf("%s=%s", XGB_IMAGE_ENV, image ? image : "");
+		o.extra = (const char *const *)xgb_env;
+	}
 	envp = trainenv_build(&h->dir, r->doc, &o);
 	snprintf(code, sizeof code, "%s/code", h->dir.root);
 	if (r->rt.kind == RUNTIME_PYTHON) {
@@ -816,6 +829,18 @@ static int spawn_host(struct train_run *r, struct train_host *h, char *err, size
 		argv = trainenv_argv(hps, entry, el > 3 && strcmp(entry + el - 3, ".sh") == 0
 							 ? "/bin/sh" : jobs_cfg()->python);
 		argv = with_requirements(r, h, code, argv);
+	} else if (r->rt.kind == RUNTIME_BUILTIN_XGBOOST) {
+		/* The built-in algorithm: `sagelite-xgboost train`, told which
+		 * image it stands in for (jobs/algorithms/xgboost). */
+		char prog[PATH_MAX];
+
+		if (xgb_program_path(prog, sizeof prog) < 0) {
+			snprintf(err, n, "InternalServerError: sagelite-xgboost, the built-in XGBoost, is missing");
+			goto out;
+		}
+		argv = xcalloc(3, sizeof *argv);
+		argv[0] = xstrdup(prog);
+		argv[1] = xstrdup("train");
 	} else {
 		size_t k, na = 0;
 
@@ -852,6 +877,7 @@ static int spawn_host(struct train_run *r, struct train_host *h, char *err, size
 	rc = 0;
 out:
 	free(entry);
+	free(xgb_env[0]);
 	trainenv_free(envp);
 	trainenv_free(full);
 	return rc;
@@ -984,10 +1010,15 @@ static void start_training(const char *account, const char *name)
 	}
 	if (r->rt.kind == RUNTIME_BUILTIN_XGBOOST ||
 	    runtime_is_builtin_xgboost(image->valuestring, entry != NULL)) {
-		fail(account, name, "ClientError: the built-in XGBoost algorithm is not available in this "
-				    "sagelite build yet; use the XGBoost framework in script mode "
-				    "(an entry_point) meanwhile");
-		goto gone;
+		char prog[PATH_MAX];
+
+		r->rt.kind = RUNTIME_BUILTIN_XGBOOST;
+		if (xgb_program_path(prog, sizeof prog) < 0) {
+			fail(account, name, "ClientError: the built-in XGBoost algorithm is not available in this "
+					    "sagelite build (configured without libxgboost); use the XGBoost "
+					    "framework in script mode (an entry_point) instead");
+			goto gone;
+		}
 	}
 	rc = cJSON_GetObjectItemCaseSensitive(r->doc, "ResourceConfig");
 	count = cJSON_GetObjectItemCaseSensitive(rc, "InstanceCount");
@@ -1023,7 +1054,16 @@ static void run_reserved(struct train_run *r)
 	const char *why = NULL;
 	int i;
 
-	r->metrics = metrics_new(cJSON_GetObjectItemCaseSensitive(alg, "MetricDefinitions"), &why);
+	if (r->rt.kind == RUNTIME_BUILTIN_XGBOOST) {
+		/* SageMaker attaches the algorithm's metric definitions itself. */
+		cJSON *defs = xgb_metric_definitions(cJSON_GetObjectItemCaseSensitive(r->doc, "HyperParameters"),
+						     cJSON_GetObjectItemCaseSensitive(alg, "MetricDefinitions"));
+
+		r->metrics = metrics_new(defs, &why);
+		cJSON_Delete(defs);
+	} else {
+		r->metrics = metrics_new(cJSON_GetObjectItemCaseSensitive(alg, "MetricDefinitions"), &why);
+	}
 	step(r, "Downloading", "Downloading input data", NULL);
 	for (i = 0; i < r->nhosts; i++) {
 		r->hosts[i].run = r;

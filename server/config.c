@@ -179,6 +179,16 @@ static int set_max_training_instances(struct sl_config *c, const char *v)
 	return set_uint(&c->max_training_instances, v, 1000000);
 }
 
+static int set_serving_path(struct sl_config *c, const char *v)
+{
+	return *v ? set_string(&c->serving_path, v) : -1;
+}
+
+static int set_health_timeout(struct sl_config *c, const char *v)
+{
+	return set_uint(&c->health_timeout_s, v, 86400) < 0 || c->health_timeout_s == 0 ? -1 : 0;
+}
+
 static int set_config(struct sl_config *c, const char *v)
 {
 	return set_string(&c->config_file, v);
@@ -219,6 +229,10 @@ static const struct option_row options[] = {
 	  "fail GPU training jobs this host cannot give their GPUs (default: run them on CPU with a warning)", set_strict_gpu },
 	{ "--max-training-instances", "SAGELITE_MAX_TRAINING_INSTANCES", "max-training-instances", "N",
 	  "per account and instance type: instances running training jobs may hold before CreateTrainingJob answers ResourceLimitExceeded (default 20; 0: no limit)", set_max_training_instances },
+	{ "--serving-path", "SAGELITE_SERVING_PATH", "serving-path", "DIR",
+	  "directory holding the sagelite_serving package endpoints run (default: the one built in)", set_serving_path },
+	{ "--health-timeout", "SAGELITE_HEALTH_TIMEOUT", "health-timeout", "SECONDS",
+	  "an endpoint's instances must answer GET /ping 200 within this, or the deployment fails (default 600)", set_health_timeout },
 	{ "--config", "SAGELITE_CONFIG", NULL, "FILE",
 	  "config file of `key = value` lines using the names above", set_config },
 };
@@ -252,6 +266,7 @@ void config_defaults(struct sl_config *c)
 	c->stop_grace_s = 120;
 	c->oversubscribe = 4.0;
 	c->max_training_instances = 20;
+	c->health_timeout_s = 600;
 	c->max_header_bytes = 64 * 1024;
 	c->max_url_bytes = 16 * 1024;
 	c->max_json_body = 16 * 1024 * 1024;
@@ -269,6 +284,7 @@ void config_free(struct sl_config *c)
 	free(c->python);
 	free(c->isolation);
 	free(c->runtime_map);
+	free(c->serving_path);
 	memset(c, 0, sizeof *c);
 }
 

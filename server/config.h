@@ -28,6 +28,8 @@ struct sl_config {
 	double oversubscribe;   /* training jobs' vCPUs/memory over the host's (jobs/capacity.h) */
 	int strict_gpu;         /* refuse GPU types the host cannot give their GPUs */
 	unsigned max_training_instances; /* per account and instance type; 0 = no quota */
+	char *serving_path;     /* dir holding sagelite_serving; NULL: the built-in default */
+	unsigned health_timeout_s; /* endpoint instances: /ping 200 within this (600) */
 	int allow_pip;          /* install requirements.txt (needs a package index) */
 	size_t max_header_bytes;   /* whole header section */
 	size_t max_url_bytes;

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "storage/blobs.h"
 #include "storage/creds.h"
+#include "jobs/endpoints.h"
 #include "jobs/executor.h"
 #include "jobs/runtimes.h"
 #include "jobs/training.h"
@@ -108,7 +109,20 @@ static int start_jobs(const struct sl_config *cfg, const struct sl_server *srv,
 	snprintf(url, sizeof url, "http://%s:%u",
 		 strcmp(cfg->listen_host, "0.0.0.0") == 0 ? "127.0.0.1" : cfg->listen_host, srv->port);
 	jc.endpoint_url = url;
-	return jobs_start(job_executor_find(cfg->executor), &jc);
+	jc.serving_path = cfg->serving_path;
+	jc.health_timeout_s = cfg->health_timeout_s;
+	if (jobs_start(job_executor_find(cfg->executor), &jc) < 0)
+		return -1;
+	/* Endpoints that were serving (or deploying) come back with no client
+	 * action: their processes died with the previous daemon (DESIGN §3). */
+	if (strcmp(cfg->executor, "host") == 0) {
+		n = endpoints_recover();
+		if (n > 0)
+			sl_info("%d endpoint(s) from the last run being deployed again", n);
+		else if (n < 0)
+			sl_warn("cannot read the endpoints to recover");
+	}
+	return 0;
 }
 
 int server_run(struct sl_config *cfg)
@@ -162,6 +176,7 @@ int server_run(struct sl_config *cfg)
 		usleep(10000);
 	http_stop(&srv);
 	jobs_stop();
+	endpoints_shutdown();
 	runtime_map_free(rmap);
 	db_close_all();
 	sl_info("stopped");
