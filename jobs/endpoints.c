@@ -63,6 +63,8 @@
 #include "storage/logs.h"
 #include "storage/objects.h"
 #include "storage/resources.h"
+#include "algorithms/xgboost/xgb_runtime.h"
+#include "sandbox.h"
 #include "supervisor.h"
 
 #ifndef SL_SERVING_SRCDIR
@@ -327,6 +329,7 @@ struct ep_var {
 	struct runtime rt;
 	cJSON *env;                  /* the container's Environment (owned) or NULL */
 	char *model_data;            /* ModelDataUrl (owned) or NULL */
+	char *image;                 /* the container's image (owned; the built-in needs it) */
 	struct ep_inst *inst;        /* count of them */
 };
 
@@ -681,6 +684,7 @@ static void gen_release(struct ep_gen *g)
 		free(var->inst);
 		cJSON_Delete(var->env);
 		free(var->model_data);
+		free(var->image);
 	}
 	free(g);
 }
@@ -796,56 +800,18 @@ static void gen_retire(struct ep_gen *g, double drain)
 
 /* ---- sandbox and spawn -------------------------------------------------------- */
 
-/* 1 when serving processes run under bubblewrap (as training jobs do). */
-static int use_bwrap(void)
+/* The instance's sandbox; the serving package may live under a path the
+ * mounts hide (an install in /opt). */
+static char **sandbox_inst(const struct ep_inst *in, char **argv)
 {
-	static int probed = -1;
-	const char *mode = jobs_cfg()->isolation;
+	const char *expose[] = { endpoint_serving_path(), argv[0][0] == '/' ? argv[0] : NULL, NULL };
+	struct sandbox_opts o;
 
-	if (strcmp(mode, "none") == 0)
-		return 0;
-	if (strcmp(mode, "bwrap") == 0)
-		return 1;
-	if (probed < 0)
-		probed = system("bwrap --ro-bind / / --dev /dev --proc /proc --unshare-pid "
-				"--die-with-parent true >/dev/null 2>&1") == 0;
-	return probed;
-}
-
-/* bubblewrap around argv: the instance's directory at /opt/ml, the rest of
- * the filesystem read-only, sagelite's data dir hidden, a private /tmp
- * and PID namespace; the network is the host's (the daemon connects to
- * 127.0.0.1:port).  Takes argv. */
-static char **sandbox_argv(const struct ep_inst *in, char **argv)
-{
-	const char *args[40];
-	const char *serving = endpoint_serving_path();
-	size_t na = 0, n = 0, i;
-	char **out;
-
-	args[na++] = "bwrap";
-	args[na++] = "--ro-bind"; args[na++] = "/"; args[na++] = "/";
-	args[na++] = "--dev"; args[na++] = "/dev";
-	args[na++] = "--proc"; args[na++] = "/proc";
-	args[na++] = "--tmpfs"; args[na++] = "/tmp";
-	args[na++] = "--tmpfs"; args[na++] = jobs_cfg()->data_dir;
-	args[na++] = "--tmpfs"; args[na++] = "/opt";
-	/* The serving package may live under a hidden path (an install in /opt). */
-	args[na++] = "--ro-bind"; args[na++] = serving; args[na++] = serving;
-	args[na++] = "--bind"; args[na++] = in->root; args[na++] = "/opt/ml";
-	args[na++] = "--chdir"; args[na++] = "/opt/ml";
-	args[na++] = "--unshare-pid";
-	args[na++] = "--die-with-parent";
-	args[na++] = "--";
-	while (argv[n])
-		n++;
-	out = xcalloc(na + n + 1, sizeof *out);
-	for (i = 0; i < na; i++)
-		out[i] = xstrdup(args[i]);
-	for (i = 0; i < n; i++)
-		out[na + i] = argv[i];
-	free(argv);
-	return out;
+	memset(&o, 0, sizeof o);
+	o.root = in->root;
+	o.chdir = "/opt/ml";
+	o.expose = expose;
+	return sandbox_argv(&o, argv);
 }
 
 /* The serving process's environment.  Later wins: PATH HOME LANG LC_ALL
@@ -895,6 +861,8 @@ static char **build_env(const struct ep_inst *in, int sandbox)
 	env_put(&e, "SAGEMAKER_BASE_DIR", sandbox ? "/opt/ml" : in->root);
 	if (v->rt.kind == RUNTIME_PYTHON && v->rt.framework)
 		env_put(&e, "SAGELITE_FRAMEWORK", v->rt.framework);
+	if (v->rt.kind == RUNTIME_BUILTIN_XGBOOST && v->image)
+		env_put(&e, XGB_IMAGE_ENV, v->image);
 	pp = env_get(&e, "PYTHONPATH");
 	s = pp && *pp ? xasprintf("%s:%s", endpoint_serving_path(), pp) : xstrdup(endpoint_serving_path());
 	env_put(&e, "PYTHONPATH", s);
@@ -910,7 +878,7 @@ static void on_exit_inst(void *arg, int wstatus);
 static int inst_spawn(struct ep_inst *in, char *err, size_t n)
 {
 	const struct ep_var *v = &in->gen->vars[in->var];
-	int sandbox = use_bwrap();
+	int sandbox = sandbox_enabled();
 	char **envp = build_env(in, sandbox), **argv;
 	struct child_spec cs;
 	size_t k, na = 0;
@@ -921,6 +889,14 @@ static int inst_spawn(struct ep_inst *in, char *err, size_t n)
 		argv[1] = xstrdup("-m");
 		argv[2] = xstrdup("sagelite_serving");
 		argv[3] = xstrdup("serve");
+	} else if (v->rt.kind == RUNTIME_BUILTIN_XGBOOST) {
+		char prog[PATH_MAX];
+
+		if (xgb_program_path(prog, sizeof prog) < 0)
+			snprintf(prog, sizeof prog, "sagelite-xgboost");
+		argv = xcalloc(3, sizeof *argv);
+		argv[0] = xstrdup(prog);
+		argv[1] = xstrdup("serve");
 	} else {
 		while (v->rt.argv[na])
 			na++;
@@ -930,7 +906,7 @@ static int inst_spawn(struct ep_inst *in, char *err, size_t n)
 		argv[na] = xstrdup("serve");
 	}
 	if (sandbox)
-		argv = sandbox_argv(in, argv);
+		argv = sandbox_inst(in, argv);
 	memset(&cs, 0, sizeof cs);
 	cs.argv = argv;
 	cs.envp = envp;
@@ -1424,13 +1400,17 @@ static int gen_build(struct ep_gen *g, const char *account, const char *cfg_name
 			goto out;
 		}
 		if (v->rt.kind == RUNTIME_BUILTIN_XGBOOST || runtime_is_builtin_xgboost(image, program != NULL)) {
-			snprintf(err, n, "ClientError: the built-in XGBoost algorithm cannot serve in this sagelite "
-					 "build yet; deploy the model with an inference script (SAGEMAKER_PROGRAM) "
-					 "meanwhile");
-			free(image);
-			goto out;
+			char prog[PATH_MAX];
+
+			if (xgb_program_path(prog, sizeof prog) < 0) {
+				snprintf(err, n, "ClientError: this sagelite was built without libxgboost, "
+						 "so the built-in XGBoost algorithm cannot serve");
+				free(image);
+				goto out;
+			}
+			v->rt.kind = RUNTIME_BUILTIN_XGBOOST;
 		}
-		free(image);
+		v->image = image;
 		v->inst = xcalloc(v->count > 0 ? (size_t)v->count : 1, sizeof *v->inst);
 		for (i = 0; i < v->count; i++) {
 			v->inst[i].gen = g;

@@ -43,6 +43,7 @@
 #include "storage/buckets.h"
 #include "storage/logs.h"
 #include "storage/objects.h"
+#include "sandbox.h"
 #include "supervisor.h"
 #include "trainenv.h"
 #include "training.h"
@@ -717,35 +718,13 @@ static char **with_requirements(struct train_run *r, struct train_host *h, const
 	return out;
 }
 
-/* 1 when jobs run under bubblewrap: --isolation bwrap, or auto and a
- * trial sandbox works here (probed once). */
-static int use_bwrap(void)
-{
-	static int probed = -1;
-	const char *mode = jobs_cfg()->isolation;
-
-	if (strcmp(mode, "none") == 0)
-		return 0;
-	if (strcmp(mode, "bwrap") == 0)
-		return 1;
-	if (probed < 0) {
-		probed = system("bwrap --ro-bind / / --dev /dev --proc /proc --unshare-pid "
-				"--die-with-parent true >/dev/null 2>&1") == 0;
-		sl_info("training: isolation %s", probed ? "bubblewrap" : "none (bwrap unusable here)");
-	}
-	return probed;
-}
-
-/* Prefix argv with a bubblewrap sandbox: the host's directory at /opt/ml,
- * the rest of the filesystem read-only, sagelite's data dir (other jobs,
- * blobs) hidden, a private /tmp and PID namespace, algo-N in /etc/hosts. */
-static char **sandbox_argv(struct train_run *r, struct train_host *h, char **argv, int python)
+/* The host's sandbox: /etc/hosts naming algo-1..N, and the built-in
+ * algorithm's program re-exposed (a build tree may sit under /tmp). */
+static char **sandbox_host(struct train_run *r, struct train_host *h, char **argv, int python)
 {
 	char hosts[PATH_MAX + 16];
-	const char *args[40];
-	const char *data = jobs_cfg()->data_dir;
-	size_t na = 0, i, n = 0;
-	char **out;
+	const char *expose[2] = { NULL, NULL };
+	struct sandbox_opts o;
 	FILE *f;
 	int k;
 
@@ -757,35 +736,14 @@ static char **sandbox_argv(struct train_run *r, struct train_host *h, char **arg
 			fprintf(f, "127.0.0.1\talgo-%d\n", k);
 		fclose(f);
 	}
-	args[na++] = "bwrap";
-	args[na++] = "--ro-bind"; args[na++] = "/"; args[na++] = "/";
-	args[na++] = "--dev"; args[na++] = "/dev";
-	args[na++] = "--proc"; args[na++] = "/proc";
-	args[na++] = "--tmpfs"; args[na++] = "/tmp";
-	args[na++] = "--tmpfs"; args[na++] = data;
-	args[na++] = "--tmpfs"; args[na++] = "/opt";
-	args[na++] = "--bind"; args[na++] = h->dir.root; args[na++] = "/opt/ml";
-	if (f) {
-		args[na++] = "--ro-bind"; args[na++] = hosts; args[na++] = "/etc/hosts";
-	}
-	if (r->rt.kind == RUNTIME_BUILTIN_XGBOOST) {
-		/* sagelite-xgboost may live where the mounts above hide it
-		 * (a build tree under /tmp or /opt). */
-		args[na++] = "--ro-bind"; args[na++] = argv[0]; args[na++] = argv[0];
-	}
-	args[na++] = "--chdir"; args[na++] = python ? "/opt/ml/code" : "/opt/ml";
-	args[na++] = "--unshare-pid";
-	args[na++] = "--die-with-parent";
-	args[na++] = "--";
-	while (argv[n])
-		n++;
-	out = xcalloc(na + n + 1, sizeof *out);
-	for (i = 0; i < na; i++)
-		out[i] = xstrdup(args[i]);
-	for (i = 0; i < n; i++)
-		out[na + i] = argv[i];
-	free(argv);
-	return out;
+	if (r->rt.kind == RUNTIME_BUILTIN_XGBOOST)
+		expose[0] = argv[0];
+	memset(&o, 0, sizeof o);
+	o.root = h->dir.root;
+	o.chdir = python ? "/opt/ml/code" : "/opt/ml";
+	o.hosts_file = f ? hosts : NULL;
+	o.expose = expose;
+	return sandbox_argv(&o, argv);
 }
 
 static int spawn_host(struct train_run *r, struct train_host *h, char *err, size_t n)
@@ -797,7 +755,7 @@ static int spawn_host(struct train_run *r, struct train_host *h, char *err, size
 	char *entry = trainenv_entry_point(hps), *xgb_env[2] = { NULL, NULL };
 	int rc = -1;
 
-	int sandbox = use_bwrap();
+	int sandbox = sandbox_enabled();
 
 	memset(&o, 0, sizeof o);
 	o.base_dir = sandbox ? "/opt/ml" : h->dir.root;
@@ -851,7 +809,7 @@ static int spawn_host(struct train_run *r, struct train_host *h, char *err, size
 			argv[k] = xstrdup(r->rt.argv[k]);
 		argv[na] = xstrdup("train");
 	}
-	full = sandbox ? sandbox_argv(r, h, argv, r->rt.kind == RUNTIME_PYTHON) : argv;
+	full = sandbox ? sandbox_host(r, h, argv, r->rt.kind == RUNTIME_PYTHON) : argv;
 	memset(&cs, 0, sizeof cs);
 	cs.argv = full;
 	cs.envp = envp;

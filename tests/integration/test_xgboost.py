@@ -460,3 +460,33 @@ def test_serve_answers_like_python(course_job, s3, boston, tmp_path):
         assert r.status_code == 200 and len(r.text.strip().split(",")) == 5, r.text
     finally:
         assert legacy.stop() == 0
+
+
+@pytest.mark.timeout(240)
+def test_course_model_deploys_and_predicts_csv(course_job, sm, trainer, boston):
+    """The trained built-in model behind an endpoint: text/csv rows in, one
+    prediction per line out (the legacy image answers one comma-separated
+    line), close to the labels."""
+    d = course_job["desc"]
+    assert d["TrainingJobStatus"] == "Completed", d.get("FailureReason")
+    name = uniq("boston-ep")
+    sm.create_model(ModelName=name, ExecutionRoleArn=ROLE,
+                    PrimaryContainer={"Image": LEGACY_IMAGE,
+                                      "ModelDataUrl": d["ModelArtifacts"]["S3ModelArtifacts"]})
+    sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[{
+        "VariantName": "AllTraffic", "ModelName": name, "InitialInstanceCount": 1,
+        "InstanceType": "ml.m4.xlarge"}])
+    sm.create_endpoint(EndpointName=name, EndpointConfigName=name)
+    sm.get_waiter("endpoint_in_service").wait(EndpointName=name,
+                                                WaiterConfig={"Delay": 1, "MaxAttempts": 120})
+    rows = boston["validation"][:20]
+    body = to_csv(rows, label=False)
+    r = trainer.client("sagemaker-runtime").invoke_endpoint(
+        EndpointName=name, ContentType="text/csv", Body=body.encode())
+    text = r["Body"].read().decode()
+    preds = [float(x) for x in re.split(r"[,\n]", text.strip()) if x]
+    assert len(preds) == len(rows), text
+    labels = [float(y) for y, _ in rows]
+    rmse = (sum((p - y) ** 2 for p, y in zip(preds, labels)) / len(rows)) ** 0.5
+    assert rmse < 10, (rmse, preds[:5], labels[:5])
+    sm.delete_endpoint(EndpointName=name)
