@@ -54,35 +54,40 @@ static void put_owner(struct list_scan *ls, struct sl_buf *b)
 	sl_buf_puts(b, "</DisplayName></Owner>");
 }
 
+int s3_common_prefix(const char *key, const char *prefix, const char *delimiter,
+		     char **common, char **seek)
+{
+	size_t plen = prefix ? strlen(prefix) : 0, n;
+	const char *d;
+
+	if (!delimiter || !*delimiter || !(d = strstr(key + plen, delimiter)))
+		return 0;
+	n = (size_t)(d - key) + strlen(delimiter);
+	*common = xstrndup(key, n);
+	/* The next key in byte order after all of those under the common
+	 * prefix: the prefix with its last byte + 1. */
+	*seek = xstrndup(key, n);
+	(*seek)[n - 1] = (char)((unsigned char)(*seek)[n - 1] + 1);
+	return 1;
+}
+
 static enum scan_action on_row(const struct object *o, void *arg, char **seek)
 {
 	struct list_scan *ls = arg;
-	size_t plen = ls->prefix ? strlen(ls->prefix) : 0;
-	char lm[32];
+	char lm[32], *cp;
 
 	if (ls->count >= ls->max_keys) {
 		ls->truncated = 1;
 		return SCAN_STOP;
 	}
-	if (ls->delimiter && *ls->delimiter) {
-		const char *d = strstr(o->key + plen, ls->delimiter);
-
-		if (d) {
-			size_t cplen = (size_t)(d - o->key) + strlen(ls->delimiter);
-			char *cp = xstrndup(o->key, cplen);
-
-			sl_buf_puts(&ls->prefixes, "<CommonPrefixes>");
-			put_text(ls, &ls->prefixes, "Prefix", cp);
-			sl_buf_puts(&ls->prefixes, "</CommonPrefixes>");
-			ls->count++;
-			free(ls->last);
-			ls->last = xstrdup(cp);
-			/* Jump past every key under this prefix: the next key in
-			 * byte order after all of them is cp with its last byte + 1. */
-			cp[cplen - 1] = (char)((unsigned char)cp[cplen - 1] + 1);
-			*seek = cp;
-			return SCAN_SEEK;
-		}
+	if (s3_common_prefix(o->key, ls->prefix, ls->delimiter, &cp, seek)) {
+		sl_buf_puts(&ls->prefixes, "<CommonPrefixes>");
+		put_text(ls, &ls->prefixes, "Prefix", cp);
+		sl_buf_puts(&ls->prefixes, "</CommonPrefixes>");
+		ls->count++;
+		free(ls->last);
+		ls->last = cp;
+		return SCAN_SEEK;
 	}
 	sl_fmt_iso8601(o->last_modified, lm);
 	sl_buf_puts(&ls->items, ls->kind == LIST_VERSIONS ? "<Version>" : "<Contents>");

@@ -1138,32 +1138,21 @@ static void put_owner(struct uploads_listing *ul, struct sl_buf *b, const char *
 static enum scan_action on_upload(const struct upload *u, void *arg, char **seek)
 {
 	struct uploads_listing *ul = arg;
-	size_t plen = ul->prefix ? strlen(ul->prefix) : 0;
-	char when[32];
+	char when[32], *cp;
 
 	if (ul->count >= ul->max) {
 		ul->truncated = 1;
 		return SCAN_STOP;
 	}
-	if (ul->delimiter && *ul->delimiter) {
-		const char *d = strstr(u->key + plen, ul->delimiter);
-
-		if (d) {
-			size_t cplen = (size_t)(d - u->key) + strlen(ul->delimiter);
-			char *cp = xstrndup(u->key, cplen);
-
-			sl_buf_puts(&ul->prefixes, "<CommonPrefixes>");
-			put_key(ul, &ul->prefixes, "Prefix", cp);
-			sl_buf_puts(&ul->prefixes, "</CommonPrefixes>");
-			ul->count++;
-			free(ul->last_key);
-			ul->last_key = xstrdup(cp);
-			ul->last_id[0] = '\0';
-			/* Jump past every key under this prefix. */
-			cp[cplen - 1] = (char)((unsigned char)cp[cplen - 1] + 1);
-			*seek = cp;
-			return SCAN_SEEK;
-		}
+	if (s3_common_prefix(u->key, ul->prefix, ul->delimiter, &cp, seek)) {
+		sl_buf_puts(&ul->prefixes, "<CommonPrefixes>");
+		put_key(ul, &ul->prefixes, "Prefix", cp);
+		sl_buf_puts(&ul->prefixes, "</CommonPrefixes>");
+		ul->count++;
+		free(ul->last_key);
+		ul->last_key = cp;
+		ul->last_id[0] = '\0';
+		return SCAN_SEEK;
 	}
 	sl_fmt_iso8601(u->created_at, when);
 	sl_buf_puts(&ul->items, "<Upload>");

@@ -67,6 +67,13 @@ int s3_load_object(struct sl_req *req, struct s3_ctx *s3, struct object *o);
 int s3_etag_matches(const char *header, const char *etag);
 /* Parse a Range header; see object.c.  1 range, 0 whole object, -1 416. */
 int s3_parse_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len);
+/* Delimiter grouping for listings: when key (under prefix) holds
+ * delimiter after the prefix, returns 1 with *common the common prefix
+ * (heap) and *seek the first key past every key under it (heap, for a
+ * SCAN_SEEK); else 0. */
+int s3_common_prefix(const char *key, const char *prefix, const char *delimiter,
+		     char **common, char **seek);
+
 /* Object metadata from request headers (PUT, REPLACE copy, multipart
  * create).  0, or -1 (MetadataTooLarge). */
 int s3_meta_from_headers(struct sl_req *req, struct object_meta *m);
