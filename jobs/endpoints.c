@@ -584,17 +584,9 @@ static void on_line(void *arg, int stream, const char *line, size_t n)
 	struct ep_inst *in = arg;
 	struct ep_gen *g = in->gen;
 	struct sl_buf b;
-	size_t i;
 
 	sl_buf_init(&b, SL_BUF_UNLIMITED);
-	for (i = 0; i < n; i++) {
-		if (line[i] == '\t')
-			sl_buf_puts(&b, "#011");
-		else
-			sl_buf_putc(&b, line[i]);
-	}
-	if (!b.data)
-		sl_buf_puts(&b, "");
+	child_line_for_logs(line, n, &b);
 	if (stream == 2 && b.len) {
 		snprintf(in->tail[in->ntail % TAIL_LINES], sizeof in->tail[0], "%s", b.data);
 		in->ntail++;

@@ -252,6 +252,18 @@ static void finish(struct child *c)
 	free(c);
 }
 
+void child_line_for_logs(const char *line, size_t n, struct sl_buf *out)
+{
+	const char *run = line, *end = line + n, *tab;
+
+	while ((tab = memchr(run, '\t', (size_t)(end - run)))) {
+		sl_buf_append(out, run, (size_t)(tab - run));
+		sl_buf_puts(out, "#011");
+		run = tab + 1;
+	}
+	sl_buf_append(out, run, (size_t)(end - run));
+}
+
 int supervisor_pollfds(struct pollfd *fds, int max)
 {
 	struct child *c;

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "server/util.h"
+
 #define CHILD_MAX_LINE (64 * 1024) /* longer output lines are split */
 
 struct child;
@@ -36,6 +38,11 @@ pid_t child_pid(const struct child *c);
 
 /* Send sig to the child's whole process group. */
 void child_signal(struct child *c, int sig);
+
+/* One output line as SageMaker's log shipping shows it: tabs as "#011"
+ * (metric regexes are written against that form).  Fills out, which the
+ * caller initialised; out->data is never NULL afterwards. */
+void child_line_for_logs(const char *line, size_t n, struct sl_buf *out);
 
 /* Event-loop plumbing for scheduler.c: fill up to max pollfds for every
  * live child (returns the count), and handle the results of poll(). */

@@ -244,17 +244,9 @@ static void on_line(void *arg, int stream, const char *line, size_t n)
 	struct train_host *h = arg;
 	struct train_run *r = h->run;
 	struct sl_buf b;
-	size_t i;
 
 	sl_buf_init(&b, SL_BUF_UNLIMITED);
-	for (i = 0; i < n; i++) {
-		if (line[i] == '\t')
-			sl_buf_puts(&b, "#011");
-		else
-			sl_buf_putc(&b, line[i]);
-	}
-	if (!b.data)
-		sl_buf_puts(&b, "");
+	child_line_for_logs(line, n, &b);
 	metrics_feed(r->metrics, b.data, b.len, sl_wall_time());
 	if (stream == 2 && h->index == 1) {
 		snprintf(r->tail[r->ntail % TAIL_LINES], sizeof r->tail[0], "%s", b.data);
