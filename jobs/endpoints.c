@@ -796,7 +796,7 @@ static void gen_retire(struct ep_gen *g, double drain)
  * mounts hide (an install in /opt). */
 static char **sandbox_inst(const struct ep_inst *in, char **argv)
 {
-	const char *expose[] = { endpoint_serving_path(), argv[0][0] == '/' ? argv[0] : NULL, NULL };
+	const char *expose[] = { endpoint_serving_path(), NULL };
 	struct sandbox_opts o;
 
 	memset(&o, 0, sizeof o);

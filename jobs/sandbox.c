@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "executor.h"
 #include "server/log.h"
@@ -42,6 +43,16 @@ char **sandbox_argv(const struct sandbox_opts *o, char **argv)
 	args[na++] = "--tmpfs"; args[na++] = "/opt";
 	for (i = 0; o->expose && o->expose[i] && na + 3 < MAX_SANDBOX_ARGS - 12; i++) {
 		args[na++] = "--ro-bind"; args[na++] = o->expose[i]; args[na++] = o->expose[i];
+	}
+	/* Programs and scripts named by absolute path in the command (the
+	 * built-in algorithm, a user-mapped command) stay visible even where
+	 * the mounts above hide them (a checkout under /tmp or /opt). */
+	for (i = 0; argv[i] && na + 3 < MAX_SANDBOX_ARGS - 12; i++) {
+		struct stat st;
+
+		if (argv[i][0] == '/' && stat(argv[i], &st) == 0 && S_ISREG(st.st_mode)) {
+			args[na++] = "--ro-bind"; args[na++] = argv[i]; args[na++] = argv[i];
+		}
 	}
 	args[na++] = "--bind"; args[na++] = o->root; args[na++] = "/opt/ml";
 	if (o->hosts_file) {

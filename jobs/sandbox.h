@@ -20,7 +20,8 @@ struct sandbox_opts {
 };
 
 /* Prefix argv (heap strings, NULL-terminated; taken over) with the
- * bubblewrap command line.  Returns the new heap argv. */
+ * bubblewrap command line; files argv names by absolute path are exposed
+ * read-only.  Returns the new heap argv. */
 char **sandbox_argv(const struct sandbox_opts *o, char **argv);
 
 #endif

@@ -710,12 +710,10 @@ static char **with_requirements(struct train_run *r, struct train_host *h, const
 	return out;
 }
 
-/* The host's sandbox: /etc/hosts naming algo-1..N, and the built-in
- * algorithm's program re-exposed (a build tree may sit under /tmp). */
+/* The host's sandbox, with /etc/hosts naming algo-1..N. */
 static char **sandbox_host(struct train_run *r, struct train_host *h, char **argv, int python)
 {
 	char hosts[PATH_MAX + 16];
-	const char *expose[2] = { NULL, NULL };
 	struct sandbox_opts o;
 	FILE *f;
 	int k;
@@ -728,13 +726,10 @@ static char **sandbox_host(struct train_run *r, struct train_host *h, char **arg
 			fprintf(f, "127.0.0.1\talgo-%d\n", k);
 		fclose(f);
 	}
-	if (r->rt.kind == RUNTIME_BUILTIN_XGBOOST)
-		expose[0] = argv[0];
 	memset(&o, 0, sizeof o);
 	o.root = h->dir.root;
 	o.chdir = python ? "/opt/ml/code" : "/opt/ml";
 	o.hosts_file = f ? hosts : NULL;
-	o.expose = expose;
 	return sandbox_argv(&o, argv);
 }
 
