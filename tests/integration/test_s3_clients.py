@@ -63,8 +63,16 @@ class LogWindow:
     """The daemon's request log lines written since construction."""
 
     def __init__(self, daemon):
+        # The daemon logs a request after answering it: let the lines of
+        # requests already answered land before the window opens.
         self.daemon = daemon
         self.start = len(daemon.stderr_text())
+        for _ in range(20):
+            time.sleep(0.05)
+            now = len(daemon.stderr_text())
+            if now == self.start:
+                break
+            self.start = now
 
     def lines(self):
         return self.daemon.stderr_text()[self.start:].splitlines()
