@@ -178,229 +178,7 @@ static size_t build_request(struct signer *s, char *out, size_t cap, const char 
 	return (size_t)n + blen;
 }
 
-/* ---- incremental HTTP/1.1 response parser -------------------------------- */
-
-enum { RP_HEAD, RP_BODY, RP_CHUNK_LINE, RP_CHUNK_DATA, RP_CHUNK_CRLF, RP_TRAILER, RP_UNTIL_CLOSE, RP_DONE };
-
-struct rparse {
-	int state, status, close, capture;
-	char head[16384];
-	size_t hlen;
-	uint64_t remaining, body_bytes;
-	char line[128];
-	size_t llen;
-	char *cap; /* captured body (capture != 0), up to capmax bytes */
-	size_t caplen, capmax;
-};
-
-static void rp_reset(struct rparse *p, size_t capmax)
-{
-	p->state = RP_HEAD;
-	p->status = 0;
-	p->close = 0;
-	p->hlen = 0;
-	p->remaining = 0;
-	p->body_bytes = 0;
-	p->llen = 0;
-	p->caplen = 0;
-	p->capmax = capmax;
-	if (capmax && !p->cap)
-		p->cap = malloc(capmax);
-}
-
-static void rp_body(struct rparse *p, const char *d, size_t n)
-{
-	p->body_bytes += n;
-	if (p->capmax && p->caplen < p->capmax) {
-		size_t k = n < p->capmax - p->caplen ? n : p->capmax - p->caplen;
-		memcpy(p->cap + p->caplen, d, k);
-		p->caplen += k;
-	}
-}
-
-static const char *hdr_value(const char *head, const char *name)
-{
-	size_t nl = strlen(name);
-	const char *l = strstr(head, "\r\n");
-	while (l && l[2] != '\r') {
-		l += 2;
-		if (strncasecmp(l, name, nl) == 0 && l[nl] == ':') {
-			const char *v = l + nl + 1;
-			while (*v == ' ')
-				v++;
-			return v;
-		}
-		l = strstr(l, "\r\n");
-	}
-	return NULL;
-}
-
-static void rp_head_done(struct rparse *p, int head_req)
-{
-	const char *v;
-	int minor = 1;
-
-	if (sscanf(p->head, "HTTP/1.%d %d", &minor, &p->status) != 2)
-		p->status = 999;
-	if (minor == 0)
-		p->close = 1;
-	if ((v = hdr_value(p->head, "Connection"))) {
-		if (strncasecmp(v, "close", 5) == 0)
-			p->close = 1;
-		else if (strncasecmp(v, "keep-alive", 10) == 0)
-			p->close = 0;
-	}
-	if (head_req || p->status == 204 || p->status == 304 || p->status < 200) {
-		p->state = RP_DONE;
-	} else if ((v = hdr_value(p->head, "Transfer-Encoding")) && strncasecmp(v, "chunked", 7) == 0) {
-		p->state = RP_CHUNK_LINE;
-	} else if ((v = hdr_value(p->head, "Content-Length"))) {
-		p->remaining = strtoull(v, NULL, 10);
-		p->state = p->remaining ? RP_BODY : RP_DONE;
-	} else {
-		p->close = 1;
-		p->state = RP_UNTIL_CLOSE;
-	}
-}
-
-/* Feed bytes; returns how many were consumed (stops at the end of the
- * response).  n == 0 means EOF: completes a close-delimited body. */
-static size_t rp_feed(struct rparse *p, const char *d, size_t n, int head_req)
-{
-	size_t used = 0;
-
-	if (n == 0) {
-		if (p->state == RP_UNTIL_CLOSE)
-			p->state = RP_DONE;
-		return 0;
-	}
-	while (used < n && p->state != RP_DONE) {
-		const char *c = d + used;
-		size_t left = n - used;
-
-		switch (p->state) {
-		case RP_HEAD: {
-			size_t old = p->hlen, room = sizeof p->head - 1 - old;
-			size_t k = left < room ? left : room;
-			size_t from = old >= 3 ? old - 3 : 0;
-			char *e;
-
-			if (!room)
-				die("response head too large");
-			memcpy(p->head + old, c, k);
-			p->hlen = old + k;
-			p->head[p->hlen] = '\0';
-			e = memmem(p->head + from, p->hlen - from, "\r\n\r\n", 4);
-			if (!e) {
-				used += k;
-				break;
-			}
-			p->hlen = (size_t)(e - p->head) + 4;
-			used += p->hlen - old;
-			p->head[p->hlen] = '\0';
-			rp_head_done(p, head_req);
-			break;
-		}
-		case RP_BODY: {
-			size_t k = left < p->remaining ? left : (size_t)p->remaining;
-			rp_body(p, c, k);
-			p->remaining -= k;
-			used += k;
-			if (!p->remaining)
-				p->state = RP_DONE;
-			break;
-		}
-		case RP_UNTIL_CLOSE:
-			rp_body(p, c, left);
-			used += left;
-			break;
-		case RP_CHUNK_LINE:
-		case RP_TRAILER:
-		case RP_CHUNK_CRLF:
-			if (*c == '\n') {
-				p->line[p->llen] = '\0';
-				if (p->state == RP_CHUNK_CRLF) {
-					p->state = RP_CHUNK_LINE;
-				} else if (p->state == RP_CHUNK_LINE) {
-					p->remaining = strtoull(p->line, NULL, 16);
-					p->state = p->remaining ? RP_CHUNK_DATA : RP_TRAILER;
-				} else if (p->llen == 0 || (p->llen == 1 && p->line[0] == '\r')) {
-					p->state = RP_DONE;
-				}
-				p->llen = 0;
-			} else if (p->llen < sizeof p->line - 1) {
-				p->line[p->llen++] = *c;
-			}
-			used++;
-			break;
-		case RP_CHUNK_DATA: {
-			size_t k = left < p->remaining ? left : (size_t)p->remaining;
-			rp_body(p, c, k);
-			p->remaining -= k;
-			used += k;
-			if (!p->remaining)
-				p->state = RP_CHUNK_CRLF;
-			break;
-		}
-		}
-	}
-	return used;
-}
-
-/* ---- connections ---------------------------------------------------------- */
-
-static int dial(int nonblock)
-{
-	struct sockaddr_in a;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
-
-	if (fd < 0)
-		die("socket: %s", strerror(errno));
-	memset(&a, 0, sizeof a);
-	a.sin_family = AF_INET;
-	a.sin_port = htons((uint16_t)o_port);
-	if (inet_pton(AF_INET, o_host, &a.sin_addr) != 1)
-		die("bad host %s", o_host);
-	if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0)
-		die("connect %s:%d: %s", o_host, o_port, strerror(errno));
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	if (nonblock)
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	return fd;
-}
-
-static void write_all(int fd, const void *buf, size_t n)
-{
-	const char *p = buf;
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			die("write: %s", strerror(errno));
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
-/* Blocking: read one whole response into p.  Returns 0, or -1 on EOF
- * before it completed. */
-static int read_response(int fd, struct rparse *p, char *buf, size_t cap, int head_req)
-{
-	while (p->state != RP_DONE) {
-		ssize_t r = read(fd, buf, cap);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			die("read: %s", strerror(errno));
-		}
-		rp_feed(p, buf, (size_t)r, head_req);
-		if (r == 0)
-			return p->state == RP_DONE ? 0 : -1;
-	}
-	return 0;
-}
+#include "httpconn.h"
 
 /* ---- the timed / counted load loop ---------------------------------------- */
 
@@ -775,23 +553,23 @@ int main(int argc, char **argv)
 		if (!strcmp(k, "--host"))
 			o_host = v;
 		else if (!strcmp(k, "--port"))
-			o_port = atoi(v);
+			o_port = (int)opt_num(k, v);
 		else if (!strcmp(k, "--conns"))
-			o_conns = atoi(v);
+			o_conns = (int)opt_num(k, v);
 		else if (!strcmp(k, "--threads"))
-			o_threads = atoi(v);
+			o_threads = (int)opt_num(k, v);
 		else if (!strcmp(k, "--count"))
-			o_count = atol(v);
+			o_count = opt_num(k, v);
 		else if (!strcmp(k, "--start"))
-			o_start = atol(v);
+			o_start = opt_num(k, v);
 		else if (!strcmp(k, "--duration"))
 			o_duration = atof(v);
 		else if (!strcmp(k, "--warmup"))
 			o_warmup = atof(v);
 		else if (!strcmp(k, "--repeat"))
-			o_repeat = atol(v);
+			o_repeat = opt_num(k, v);
 		else if (!strcmp(k, "--max-results"))
-			o_max_results = atol(v);
+			o_max_results = opt_num(k, v);
 		else if (!strcmp(k, "--prefix"))
 			o_prefix = v;
 		else if (!strcmp(k, "--bucket"))
