@@ -17,7 +17,6 @@
 #include "jobs/executor.h"
 #include "jobs/runtimes.h"
 #include "jobs/training.h"
-#include "server/sagemaker/validate.h"
 #include "storage/db.h"
 
 /* The built-in key test/test belongs to the configured default account.
@@ -85,8 +84,6 @@ static int start_jobs(const struct sl_config *cfg, const struct sl_server *srv,
 	int n;
 
 	*rmap = NULL;
-	if (sm_validate_init() < 0)
-		return -1;
 	if (cfg->runtime_map && runtime_map_load(cfg->runtime_map, rmap, err, sizeof err) < 0) {
 		sl_err("--runtime-map %s: %s", cfg->runtime_map, err);
 		return -1;
