@@ -20,8 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "archive_dl.h"
 
 #include "server/util.h"
 #include "storage/blobs.h"

@@ -18,8 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "archive_dl.h"
 
 #include "server/log.h"
 #include "server/util.h"

@@ -11,8 +11,7 @@
  * stays Creating or Updating (its deployment never finishes).  It exists so every
  * control-plane path is exercised without running anything; the real
  * executors replace it. */
-#include <archive.h>
-#include <archive_entry.h>
+#include "archive_dl.h"
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
