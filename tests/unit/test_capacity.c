@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <cmocka.h>
 
@@ -25,7 +26,7 @@ static void fake_host(struct host_info *h, int ncpus, long long mem_gib, int ngp
 	h->ngpus = ngpus;
 	for (i = 0; i < ngpus; i++) {
 		h->gpus[i].index = i;
-		strcpy(h->gpus[i].name, "Fake GPU");
+		snprintf(h->gpus[i].name, sizeof h->gpus[i].name, "Fake GPU");
 	}
 }
 
