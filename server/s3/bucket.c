@@ -71,16 +71,21 @@ static void add_bucket(const struct bucket *b, void *arg)
 	sl_buf_puts(&req->rbody, "</Bucket>");
 }
 
-void s3_xml_owner(struct sl_req *req, const char *tag, const char *account_id)
+void s3_xml_owner_into(struct sl_req *req, struct sl_buf *b, const char *tag,
+		       const char *account_id)
 {
 	char canonical[65];
 
 	creds_canonical_id(account_id, canonical);
-	sl_buf_printf(&req->rbody, "<%s>", tag);
-	s3_xml_elem(req, "ID", canonical);
-	s3_xml_elem(req, "DisplayName", strcmp(account_id, req->who.account_id) == 0
-						? req->who.display_name : account_id);
-	sl_buf_printf(&req->rbody, "</%s>", tag);
+	sl_buf_printf(b, "<%s><ID>%s</ID><DisplayName>", tag, canonical);
+	sl_buf_xml_escape(b, strcmp(account_id, req->who.account_id) == 0 ? req->who.display_name
+									   : account_id);
+	sl_buf_printf(b, "</DisplayName></%s>", tag);
+}
+
+void s3_xml_owner(struct sl_req *req, const char *tag, const char *account_id)
+{
+	s3_xml_owner_into(req, &req->rbody, tag, account_id);
 }
 
 /* GET / — the caller's buckets in name order, with the owner. */

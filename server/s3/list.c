@@ -29,10 +29,10 @@ struct list_scan {
 };
 
 /* A key or prefix as the listing shows it: URL-encoded when asked. */
-static void put_text(struct list_scan *ls, struct sl_buf *b, const char *name, const char *v)
+void s3_xml_listed(struct sl_buf *b, const char *name, const char *v, int url_encode)
 {
 	sl_buf_printf(b, "<%s>", name);
-	if (ls->url_encode) {
+	if (url_encode) {
 		struct sl_buf e;
 
 		sl_buf_init(&e, SL_BUF_UNLIMITED);
@@ -43,15 +43,6 @@ static void put_text(struct list_scan *ls, struct sl_buf *b, const char *name, c
 		sl_buf_xml_escape(b, v);
 	}
 	sl_buf_printf(b, "</%s>", name);
-}
-
-static void put_owner(struct list_scan *ls, struct sl_buf *b)
-{
-	struct sl_req *req = ls->req;
-
-	sl_buf_printf(b, "<Owner><ID>%s</ID><DisplayName>", req->who.canonical_id);
-	sl_buf_xml_escape(b, req->who.display_name);
-	sl_buf_puts(b, "</DisplayName></Owner>");
 }
 
 int s3_common_prefix(const char *key, const char *prefix, const char *delimiter,
@@ -82,7 +73,7 @@ static enum scan_action on_row(const struct object *o, void *arg, char **seek)
 	}
 	if (s3_common_prefix(o->key, ls->prefix, ls->delimiter, &cp, seek)) {
 		sl_buf_puts(&ls->prefixes, "<CommonPrefixes>");
-		put_text(ls, &ls->prefixes, "Prefix", cp);
+		s3_xml_listed(&ls->prefixes, "Prefix", cp, ls->url_encode);
 		sl_buf_puts(&ls->prefixes, "</CommonPrefixes>");
 		ls->count++;
 		free(ls->last);
@@ -91,7 +82,7 @@ static enum scan_action on_row(const struct object *o, void *arg, char **seek)
 	}
 	sl_fmt_iso8601(o->last_modified, lm);
 	sl_buf_puts(&ls->items, ls->kind == LIST_VERSIONS ? "<Version>" : "<Contents>");
-	put_text(ls, &ls->items, "Key", o->key);
+	s3_xml_listed(&ls->items, "Key", o->key, ls->url_encode);
 	if (ls->kind == LIST_VERSIONS)
 		sl_buf_puts(&ls->items, "<VersionId>null</VersionId><IsLatest>true</IsLatest>");
 	sl_buf_printf(&ls->items, "<LastModified>%s</LastModified><ETag>&quot;%s&quot;</ETag>", lm,
@@ -101,7 +92,7 @@ static enum scan_action on_row(const struct object *o, void *arg, char **seek)
 	sl_buf_printf(&ls->items, "<Size>%llu</Size><StorageClass>%s</StorageClass>",
 		      (unsigned long long)o->size, o->m.storage_class ? o->m.storage_class : "STANDARD");
 	if (ls->kind != LIST_V2 || ls->fetch_owner)
-		put_owner(ls, &ls->items);
+		s3_xml_owner_into(ls->req, &ls->items, "Owner", ls->req->who.account_id);
 	sl_buf_puts(&ls->items, ls->kind == LIST_VERSIONS ? "</Version>" : "</Contents>");
 	ls->count++;
 	free(ls->last);
@@ -198,23 +189,23 @@ static int run_listing(struct sl_req *req, struct s3_ctx *s3, enum list_kind kin
 
 	s3_xml_begin(req, root);
 	s3_xml_elem(req, "Name", s3->bucket);
-	put_text(&ls, &req->rbody, "Prefix", ls.prefix ? ls.prefix : "");
+	s3_xml_listed(&req->rbody, "Prefix", ls.prefix ? ls.prefix : "", ls.url_encode);
 	if (kind == LIST_V1) {
-		put_text(&ls, &req->rbody, "Marker", marker ? marker : "");
+		s3_xml_listed(&req->rbody, "Marker", marker ? marker : "", ls.url_encode);
 		if (ls.truncated && ls.delimiter && *ls.delimiter && ls.last)
-			put_text(&ls, &req->rbody, "NextMarker", ls.last);
+			s3_xml_listed(&req->rbody, "NextMarker", ls.last, ls.url_encode);
 	} else if (kind == LIST_VERSIONS) {
-		put_text(&ls, &req->rbody, "KeyMarker", marker ? marker : "");
+		s3_xml_listed(&req->rbody, "KeyMarker", marker ? marker : "", ls.url_encode);
 		sl_buf_puts(&req->rbody, "<VersionIdMarker></VersionIdMarker>");
 		if (ls.truncated && ls.last) {
-			put_text(&ls, &req->rbody, "NextKeyMarker", ls.last);
+			s3_xml_listed(&req->rbody, "NextKeyMarker", ls.last, ls.url_encode);
 			sl_buf_puts(&req->rbody, "<NextVersionIdMarker>null</NextVersionIdMarker>");
 		}
 	} else {
 		if (token)
 			s3_xml_elem(req, "ContinuationToken", token);
 		if (start_after)
-			put_text(&ls, &req->rbody, "StartAfter", start_after);
+			s3_xml_listed(&req->rbody, "StartAfter", start_after, ls.url_encode);
 		sl_buf_printf(&req->rbody, "<KeyCount>%u</KeyCount>", ls.count);
 		if (ls.truncated && ls.last) {
 			char *t = sl_base64((const unsigned char *)ls.last, strlen(ls.last));
@@ -225,7 +216,7 @@ static int run_listing(struct sl_req *req, struct s3_ctx *s3, enum list_kind kin
 	}
 	sl_buf_printf(&req->rbody, "<MaxKeys>%u</MaxKeys>", ls.max_keys);
 	if (ls.delimiter)
-		put_text(&ls, &req->rbody, "Delimiter", ls.delimiter);
+		s3_xml_listed(&req->rbody, "Delimiter", ls.delimiter, ls.url_encode);
 	if (ls.url_encode)
 		sl_buf_puts(&req->rbody, "<EncodingType>url</EncodingType>");
 	sl_buf_printf(&req->rbody, "<IsTruncated>%s</IsTruncated>", ls.truncated ? "true" : "false");

@@ -1104,37 +1104,6 @@ struct uploads_listing {
 };
 
 /* A key or prefix as the listing shows it: URL-encoded when asked. */
-static void put_key(const struct uploads_listing *ul, struct sl_buf *b, const char *name,
-		    const char *v)
-{
-	sl_buf_printf(b, "<%s>", name);
-	if (ul->url_encode) {
-		struct sl_buf e;
-
-		sl_buf_init(&e, SL_BUF_UNLIMITED);
-		sl_pct_encode(&e, v, strlen(v), 1);
-		sl_buf_xml_escape(b, e.data ? e.data : "");
-		sl_buf_free(&e);
-	} else {
-		sl_buf_xml_escape(b, v);
-	}
-	sl_buf_printf(b, "</%s>", name);
-}
-
-/* <Initiator>/<Owner> into b, as s3_xml_owner writes them into the reply. */
-static void put_owner(struct uploads_listing *ul, struct sl_buf *b, const char *tag,
-		      const char *account_id)
-{
-	struct sl_req *req = ul->req;
-	char canonical[65];
-
-	creds_canonical_id(account_id, canonical);
-	sl_buf_printf(b, "<%s><ID>%s</ID><DisplayName>", tag, canonical);
-	sl_buf_xml_escape(b, strcmp(account_id, req->who.account_id) == 0 ? req->who.display_name
-									   : account_id);
-	sl_buf_printf(b, "</DisplayName></%s>", tag);
-}
-
 static enum scan_action on_upload(const struct upload *u, void *arg, char **seek)
 {
 	struct uploads_listing *ul = arg;
@@ -1146,7 +1115,7 @@ static enum scan_action on_upload(const struct upload *u, void *arg, char **seek
 	}
 	if (s3_common_prefix(u->key, ul->prefix, ul->delimiter, &cp, seek)) {
 		sl_buf_puts(&ul->prefixes, "<CommonPrefixes>");
-		put_key(ul, &ul->prefixes, "Prefix", cp);
+		s3_xml_listed(&ul->prefixes, "Prefix", cp, ul->url_encode);
 		sl_buf_puts(&ul->prefixes, "</CommonPrefixes>");
 		ul->count++;
 		free(ul->last_key);
@@ -1156,10 +1125,10 @@ static enum scan_action on_upload(const struct upload *u, void *arg, char **seek
 	}
 	sl_fmt_iso8601(u->created_at, when);
 	sl_buf_puts(&ul->items, "<Upload>");
-	put_key(ul, &ul->items, "Key", u->key);
+	s3_xml_listed(&ul->items, "Key", u->key, ul->url_encode);
 	sl_buf_printf(&ul->items, "<UploadId>%s</UploadId>", u->upload_id);
-	put_owner(ul, &ul->items, "Initiator", u->account_id);
-	put_owner(ul, &ul->items, "Owner", u->account_id);
+	s3_xml_owner_into(ul->req, &ul->items, "Initiator", u->account_id);
+	s3_xml_owner_into(ul->req, &ul->items, "Owner", u->account_id);
 	sl_buf_printf(&ul->items, "<StorageClass>%s</StorageClass><Initiated>%s</Initiated>",
 		      u->m.storage_class ? u->m.storage_class : "STANDARD", when);
 	if (u->m.checksum_algo)
@@ -1225,16 +1194,16 @@ int s3_list_multipart_uploads(struct sl_req *req, struct s3_ctx *s3)
 	}
 	s3_xml_begin(req, "ListMultipartUploadsResult");
 	s3_xml_elem(req, "Bucket", s3->bucket);
-	put_key(&ul, &req->rbody, "KeyMarker", key_marker ? key_marker : "");
+	s3_xml_listed(&req->rbody, "KeyMarker", key_marker ? key_marker : "", ul.url_encode);
 	s3_xml_elem(req, "UploadIdMarker", id_marker ? id_marker : "");
 	if (ul.truncated && ul.last_key) {
-		put_key(&ul, &req->rbody, "NextKeyMarker", ul.last_key);
+		s3_xml_listed(&req->rbody, "NextKeyMarker", ul.last_key, ul.url_encode);
 		s3_xml_elem(req, "NextUploadIdMarker", ul.last_id);
 	}
 	if (ul.delimiter)
-		put_key(&ul, &req->rbody, "Delimiter", ul.delimiter);
+		s3_xml_listed(&req->rbody, "Delimiter", ul.delimiter, ul.url_encode);
 	if (ul.prefix)
-		put_key(&ul, &req->rbody, "Prefix", ul.prefix);
+		s3_xml_listed(&req->rbody, "Prefix", ul.prefix, ul.url_encode);
 	sl_buf_printf(&req->rbody, "<MaxUploads>%llu</MaxUploads>", (unsigned long long)ul.max);
 	sl_buf_printf(&req->rbody, "<IsTruncated>%s</IsTruncated>", ul.truncated ? "true" : "false");
 	sl_buf_append(&req->rbody, ul.items.data ? ul.items.data : "", ul.items.len);

@@ -55,6 +55,12 @@ void s3_xml_end(struct sl_req *req, const char *root);
 void s3_xml_elem(struct sl_req *req, const char *name, const char *text);
 /* Append <tag><ID/><DisplayName/></tag> for account_id. */
 void s3_xml_owner(struct sl_req *req, const char *tag, const char *account_id);
+/* The same into another buffer (listing parts assembled apart). */
+void s3_xml_owner_into(struct sl_req *req, struct sl_buf *b, const char *tag,
+		       const char *account_id);
+/* <name>v</name> for a key or prefix in a listing: percent-encoded first
+ * when the request asked for encoding-type=url, then XML-escaped. */
+void s3_xml_listed(struct sl_buf *b, const char *name, const char *v, int url_encode);
 /* A whole AccessControlPolicy reply: the owner with FULL_CONTROL. */
 void s3_xml_owner_acl(struct sl_req *req, const char *account_id);
 
