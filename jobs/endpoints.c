@@ -27,19 +27,18 @@
  * healthy), copied from the generation when it is published, so readers
  * never see jobs-thread structures.
  *
+ * What an instance is — its model and code extracted, the serving
+ * environment, the sandboxed `serve` process, the /ping probe — comes from
+ * jobs/serving.c, which batch transform shares; its output reaches
+ * CloudWatch Logs through jobs/logbuf.c.
+ *
  * Everything else runs on the jobs thread.  Child-exit callbacks never
  * fail a deployment or restart an instance directly: they arm a timer, so
  * the exits supervisor_kill_all causes at daemon shutdown (whose timers
  * never run) leave endpoints as they were for the next start to recover. */
 #include "endpoints.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -47,40 +46,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include "code.h"
 #include "executor.h"
 #include "lifecycle.h"
+#include "logbuf.h"
 #include "runtimes.h"
 #include "server/log.h"
 #include "server/util.h"
-#include "storage/blobs.h"
-#include "storage/buckets.h"
-#include "storage/logs.h"
-#include "storage/objects.h"
 #include "storage/resources.h"
-#include "algorithms/xgboost/xgb_runtime.h"
-#include "sandbox.h"
+#include "serving.h"
 #include "supervisor.h"
-
-#ifndef SL_SERVING_SRCDIR
-#define SL_SERVING_SRCDIR ""
-#endif
-#ifndef SL_SERVING_DATADIR
-#define SL_SERVING_DATADIR ""
-#endif
 
 #define EP_LOG_GROUP "/aws/sagemaker/Endpoints/"
 #define MAX_VARIANTS 10          /* AWS: at most 10 production variants */
 #define MAX_INSTANCES 16         /* per variant, on one host */
-#define TAIL_LINES 10
-#define LOG_FLUSH_LINES 512
 #define HEALTH_TICK_S 0.1
-#define PROBE_TIMEOUT_S 2.0      /* AWS gives /ping 2 s */
 #define RETIRE_DRAIN_S 2.0       /* published → SIGTERM to the old generation */
 #define RETIRE_GRACE_MAX_S 30.0  /* SIGTERM → SIGKILL, at most */
 #define RESTART_MAX_DELAY_S 30.0
@@ -308,28 +288,15 @@ struct ep_inst {
 	int restarts;                /* since it was last healthy */
 	unsigned long restart_timer;
 	char last_exit[96];          /* how it last ended ("exit status 1") */
-	/* The GET /ping in flight. */
-	int pfd;
-	int psent;
-	double pstart;
-	char pbuf[32];
-	size_t plen;
-	/* Output lines waiting for the next flush, and stderr's last lines. */
-	struct logs_event_in *pending;
-	char **pending_msgs;
-	size_t npending;
-	char tail[TAIL_LINES][512];
-	int ntail;
+	struct serving_probe probe;  /* the GET /ping in flight */
+	struct logbuf log;           /* its output on the way to CloudWatch Logs */
 };
 
 struct ep_var {
 	char name[ENDPOINT_VARIANT_MAX];
 	double weight;
 	int count;
-	struct runtime rt;
-	cJSON *env;                  /* the container's Environment (owned) or NULL */
-	char *model_data;            /* ModelDataUrl (owned) or NULL */
-	char *image;                 /* the container's image (owned; the built-in needs it) */
+	struct serving_model m;      /* the variant's model's container */
 	struct ep_inst *inst;        /* count of them */
 };
 
@@ -343,7 +310,7 @@ struct ep_gen {
 	int nvar;
 	struct ep_var vars[MAX_VARIANTS];
 	int running;                 /* processes alive */
-	unsigned long tick_timer, deadline_timer, fail_timer, term_timer, kill_timer, flush_timer;
+	unsigned long tick_timer, deadline_timer, fail_timer, term_timer, kill_timer;
 	char fail_reason[FAILURE_REASON_MAX + 1]; /* the first failure, for on_gen_fail */
 	struct ep_gen *next;         /* in run->retiring */
 };
@@ -380,120 +347,6 @@ static const cJSON *jnum(const cJSON *o, const char *name)
 	return cJSON_IsNumber(v) ? v : NULL;
 }
 
-/* ---- small helpers -------------------------------------------------------- */
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
-/* rm -rf path (symlinks removed, never followed). */
-static void rmtree(const char *path)
-{
-	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* A free port on 127.0.0.1 (bind port 0, read it, close), or -1. */
-static int free_port(void)
-{
-	struct sockaddr_in a;
-	socklen_t len = sizeof a;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
-
-	memset(&a, 0, sizeof a);
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-		port = ntohs(a.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
-static void describe_status(int ws, char *out, size_t n)
-{
-	if (WIFEXITED(ws))
-		snprintf(out, n, "exit status %d", WEXITSTATUS(ws));
-	else if (WIFSIGNALED(ws))
-		snprintf(out, n, "killed by signal %d (%s)", WTERMSIG(ws), strsignal(WTERMSIG(ws)));
-	else
-		snprintf(out, n, "wait status %d", ws);
-}
-
-const char *endpoint_serving_path(void)
-{
-	static char found[PATH_MAX];
-	const char *cands[] = { SL_SERVING_SRCDIR, SL_SERVING_DATADIR };
-	size_t i;
-
-	if (jobs_cfg()->serving_path && *jobs_cfg()->serving_path)
-		return jobs_cfg()->serving_path;
-	if (found[0])
-		return found;
-	for (i = 0; i < sizeof cands / sizeof cands[0]; i++) {
-		char probe[PATH_MAX + 64];
-
-		if (!*cands[i])
-			continue;
-		snprintf(probe, sizeof probe, "%s/sagelite_serving/__main__.py", cands[i]);
-		if (access(probe, R_OK) == 0) {
-			snprintf(found, sizeof found, "%s", cands[i]);
-			return found;
-		}
-	}
-	return *SL_SERVING_DATADIR ? SL_SERVING_DATADIR : SL_SERVING_SRCDIR;
-}
-
-/* ---- environment vectors ---------------------------------------------------- */
-
-struct envv {
-	char **v;
-	size_t n, cap;
-};
-
-static void env_put(struct envv *e, const char *name, const char *value)
-{
-	size_t nl = strlen(name), i;
-	char *s = xasprintf("%s=%s", name, value);
-
-	for (i = 0; i < e->n; i++)
-		if (strncmp(e->v[i], name, nl) == 0 && e->v[i][nl] == '=') {
-			free(e->v[i]);
-			e->v[i] = s;
-			return;
-		}
-	if (e->n + 2 > e->cap) {
-		e->cap = e->cap ? e->cap * 2 : 32;
-		e->v = xrealloc(e->v, e->cap * sizeof *e->v);
-	}
-	e->v[e->n++] = s;
-	e->v[e->n] = NULL;
-}
-
-static const char *env_get(const struct envv *e, const char *name)
-{
-	size_t nl = strlen(name), i;
-
-	for (i = 0; i < e->n; i++)
-		if (strncmp(e->v[i], name, nl) == 0 && e->v[i][nl] == '=')
-			return e->v[i] + nl + 1;
-	return NULL;
-}
-
-static void strv_free(char **v)
-{
-	size_t i;
-
-	for (i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* ---- runs and generations ---------------------------------------------------- */
 
 static void endpoint_dir(const char *account, const char *name, char *out, size_t n)
@@ -521,7 +374,7 @@ static struct ep_run *run_get(const char *account, const char *name)
 	if (r)
 		return r;
 	endpoint_dir(account, name, dir, sizeof dir);
-	rmtree(dir);
+	serving_rmtree(dir);
 	r = xcalloc(1, sizeof *r);
 	r->account = xstrdup(account);
 	r->name = xstrdup(name);
@@ -536,89 +389,25 @@ static void log_group(const struct ep_run *r, char *out, size_t n)
 	snprintf(out, n, EP_LOG_GROUP "%s", r->name);
 }
 
-static void flush_inst_logs(struct ep_inst *in)
-{
-	char group[300];
-	size_t i;
-
-	if (!in->npending)
-		return;
-	log_group(in->gen->run, group, sizeof group);
-	if (logs_append_batch(in->gen->run->account, group, in->stream, in->pending, in->npending) != 0)
-		sl_warn("endpoint %s: cannot store %zu log lines", in->gen->run->name, in->npending);
-	for (i = 0; i < in->npending; i++)
-		free(in->pending_msgs[i]);
-	in->npending = 0;
-}
-
-static void flush_gen_logs(void *arg)
-{
-	struct ep_gen *g = arg;
-	int v, i;
-
-	g->flush_timer = 0;
-	for (v = 0; v < g->nvar; v++)
-		for (i = 0; i < g->vars[v].count; i++)
-			flush_inst_logs(&g->vars[v].inst[i]);
-}
-
 /* A line of sagelite's own in the instance's stream (after its output). */
 static void inst_note(struct ep_inst *in, const char *fmt, ...) SL_PRINTF(2, 3);
 static void inst_note(struct ep_inst *in, const char *fmt, ...)
 {
-	char group[300], msg[1024];
+	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	flush_inst_logs(in);
-	log_group(in->gen->run, group, sizeof group);
-	logs_append(in->gen->run->account, group, in->stream, logs_now_ms(), msg, strlen(msg));
+	logbuf_note(&in->log, msg);
 	sl_info("endpoint %s: %s", in->gen->run->name, msg);
 }
 
-/* Output line of an instance: tabs as "#011" (as SageMaker ships them). */
 static void on_line(void *arg, int stream, const char *line, size_t n)
 {
 	struct ep_inst *in = arg;
-	struct ep_gen *g = in->gen;
-	struct sl_buf b;
 
-	sl_buf_init(&b, SL_BUF_UNLIMITED);
-	child_line_for_logs(line, n, &b);
-	if (stream == 2 && b.len) {
-		snprintf(in->tail[in->ntail % TAIL_LINES], sizeof in->tail[0], "%s", b.data);
-		in->ntail++;
-	}
-	if (!in->pending) {
-		in->pending = xcalloc(LOG_FLUSH_LINES, sizeof *in->pending);
-		in->pending_msgs = xcalloc(LOG_FLUSH_LINES, sizeof *in->pending_msgs);
-	}
-	in->pending_msgs[in->npending] = sl_buf_steal(&b, &in->pending[in->npending].len);
-	in->pending[in->npending].message = in->pending_msgs[in->npending];
-	in->pending[in->npending].timestamp = logs_now_ms();
-	in->npending++;
-	if (in->npending == LOG_FLUSH_LINES)
-		flush_inst_logs(in);
-	else if (!g->flush_timer)
-		g->flush_timer = jobs_timer(0.2, flush_gen_logs, g);
-}
-
-/* The instance's last stderr line (a Python traceback's ends with the
- * exception), or NULL. */
-static const char *inst_last_line(const struct ep_inst *in)
-{
-	return in->ntail ? in->tail[(in->ntail - 1) % TAIL_LINES] : NULL;
-}
-
-static void probe_close(struct ep_inst *in)
-{
-	if (in->pfd >= 0)
-		close(in->pfd);
-	in->pfd = -1;
-	in->psent = 0;
-	in->plen = 0;
+	logbuf_line(&in->log, stream, line, n);
 }
 
 static void timer_cancel(unsigned long *t)
@@ -658,7 +447,6 @@ static struct ep_gen *gen_new(struct ep_run *r)
 static void gen_release(struct ep_gen *g)
 {
 	int v, i;
-	size_t m;
 
 	for (v = 0; v < g->nvar; v++) {
 		struct ep_var *var = &g->vars[v];
@@ -666,17 +454,11 @@ static void gen_release(struct ep_gen *g)
 		for (i = 0; var->inst && i < var->count; i++) {
 			struct ep_inst *in = &var->inst[i];
 
-			for (m = 0; m < in->npending; m++)
-				free(in->pending_msgs[m]);
-			if (in->pfd >= 0)
-				close(in->pfd);
-			free(in->pending);
-			free(in->pending_msgs);
+			serving_probe_close(&in->probe);
+			logbuf_release(&in->log);
 		}
 		free(var->inst);
-		cJSON_Delete(var->env);
-		free(var->model_data);
-		free(var->image);
+		serving_model_clear(&var->m);
 	}
 	free(g);
 }
@@ -701,13 +483,12 @@ static void gen_free(struct ep_gen *g)
 	gen_cancel_timers(g);
 	timer_cancel(&g->term_timer);
 	timer_cancel(&g->kill_timer);
-	timer_cancel(&g->flush_timer);
 	for (v = 0; v < g->nvar; v++)
 		for (i = 0; g->vars[v].inst && i < g->vars[v].count; i++)
-			flush_inst_logs(&g->vars[v].inst[i]);
+			logbuf_flush(&g->vars[v].inst[i].log);
 	snprintf(dir, sizeof dir, "%s", g->dir);
 	gen_release(g);
-	rmtree(dir);
+	serving_rmtree(dir);
 }
 
 /* When a deleted endpoint has nothing left running: the row and its
@@ -721,7 +502,7 @@ static void run_settle(struct ep_run *r)
 		return;
 	smres_delete(r->account, SM_ENDPOINT, r->name);
 	endpoint_dir(r->account, r->name, dir, sizeof dir);
-	rmtree(dir);
+	serving_rmtree(dir);
 	sl_info("endpoint %s deleted", r->name);
 	for (pp = &runs; *pp; pp = &(*pp)->next)
 		if (*pp == r) {
@@ -790,198 +571,31 @@ static void gen_retire(struct ep_gen *g, double drain)
 		on_retire_term(g);
 }
 
-/* ---- sandbox and spawn -------------------------------------------------------- */
-
-/* The instance's sandbox; the serving package may live under a path the
- * mounts hide (an install in /opt). */
-static char **sandbox_inst(const struct ep_inst *in, char **argv)
-{
-	const char *expose[] = { endpoint_serving_path(), NULL };
-	struct sandbox_opts o;
-
-	memset(&o, 0, sizeof o);
-	o.root = in->root;
-	o.chdir = "/opt/ml";
-	o.expose = expose;
-	return sandbox_argv(&o, argv);
-}
-
-/* The serving process's environment.  Later wins: PATH HOME LANG LC_ALL
- * TZ TMPDIR from the daemon < AWS_* (sagelite's endpoint, test keys,
- * region) < defaults a SageMaker platform or the SDK sets (SAGEMAKER_REGION,
- * SAGEMAKER_MODEL_SERVER_WORKERS=1, SAGEMAKER_CONTAINER_LOG_LEVEL=20) <
- * the container's Environment < what the daemon decides
- * (SAGEMAKER_BIND_TO_PORT, SAGEMAKER_BASE_DIR, SAGELITE_FRAMEWORK, the
- * serving package first on PYTHONPATH). */
-static char **build_env(const struct ep_inst *in, int sandbox)
-{
-	static const char *const base[] = { "PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR" };
-	const struct jobs_config *cfg = jobs_cfg();
-	const struct ep_var *v = &in->gen->vars[in->var];
-	struct envv e = { NULL, 0, 0 };
-	const cJSON *it;
-	const char *pp;
-	char port[16], *s;
-	size_t i;
-
-	for (i = 0; i < sizeof base / sizeof base[0]; i++) {
-		const char *val = getenv(base[i]);
-
-		if (val)
-			env_put(&e, base[i], val);
-	}
-	if (!env_get(&e, "PATH"))
-		env_put(&e, "PATH", "/usr/local/bin:/usr/bin:/bin");
-	if (cfg->region) {
-		env_put(&e, "AWS_REGION", cfg->region);
-		env_put(&e, "AWS_DEFAULT_REGION", cfg->region);
-		env_put(&e, "SAGEMAKER_REGION", cfg->region);
-	}
-	if (cfg->endpoint_url) {
-		env_put(&e, "AWS_ENDPOINT_URL", cfg->endpoint_url);
-		env_put(&e, "AWS_ENDPOINT_URL_S3", cfg->endpoint_url);
-	}
-	env_put(&e, "AWS_ACCESS_KEY_ID", "test");
-	env_put(&e, "AWS_SECRET_ACCESS_KEY", "test");
-	env_put(&e, "SAGEMAKER_MODEL_SERVER_WORKERS", "1");
-	env_put(&e, "SAGEMAKER_CONTAINER_LOG_LEVEL", "20");
-	cJSON_ArrayForEach(it, v->env)
-		if (it->string && cJSON_IsString(it))
-			env_put(&e, it->string, it->valuestring);
-	snprintf(port, sizeof port, "%d", in->port);
-	env_put(&e, "SAGEMAKER_BIND_TO_PORT", port);
-	env_put(&e, "SAGEMAKER_BASE_DIR", sandbox ? "/opt/ml" : in->root);
-	if (v->rt.kind == RUNTIME_PYTHON && v->rt.framework)
-		env_put(&e, "SAGELITE_FRAMEWORK", v->rt.framework);
-	if (v->rt.kind == RUNTIME_BUILTIN_XGBOOST && v->image)
-		env_put(&e, XGB_IMAGE_ENV, v->image);
-	pp = env_get(&e, "PYTHONPATH");
-	s = pp && *pp ? xasprintf("%s:%s", endpoint_serving_path(), pp) : xstrdup(endpoint_serving_path());
-	env_put(&e, "PYTHONPATH", s);
-	free(s);
-	env_put(&e, "PYTHONUNBUFFERED", "1");
-	/* No __pycache__ in the source tree the package may be served from. */
-	env_put(&e, "PYTHONDONTWRITEBYTECODE", "1");
-	return e.v;
-}
+/* ---- spawn ------------------------------------------------------------------- */
 
 static void on_exit_inst(void *arg, int wstatus);
 
 static int inst_spawn(struct ep_inst *in, char *err, size_t n)
 {
-	const struct ep_var *v = &in->gen->vars[in->var];
-	int sandbox = sandbox_enabled();
-	char **envp = build_env(in, sandbox), **argv;
-	struct child_spec cs;
-	size_t k, na = 0;
+	struct serving_spawn ss;
 
-	if (v->rt.kind == RUNTIME_PYTHON) {
-		argv = xcalloc(5, sizeof *argv);
-		argv[0] = xstrdup(jobs_cfg()->python);
-		argv[1] = xstrdup("-m");
-		argv[2] = xstrdup("sagelite_serving");
-		argv[3] = xstrdup("serve");
-	} else if (v->rt.kind == RUNTIME_BUILTIN_XGBOOST) {
-		char prog[PATH_MAX];
-
-		if (xgb_program_path(prog, sizeof prog) < 0)
-			snprintf(prog, sizeof prog, "sagelite-xgboost");
-		argv = xcalloc(3, sizeof *argv);
-		argv[0] = xstrdup(prog);
-		argv[1] = xstrdup("serve");
-	} else {
-		while (v->rt.argv[na])
-			na++;
-		argv = xcalloc(na + 2, sizeof *argv);
-		for (k = 0; k < na; k++)
-			argv[k] = xstrdup(v->rt.argv[k]);
-		argv[na] = xstrdup("serve");
-	}
-	if (sandbox)
-		argv = sandbox_inst(in, argv);
-	memset(&cs, 0, sizeof cs);
-	cs.argv = argv;
-	cs.envp = envp;
-	cs.cwd = in->root;
-	cs.on_line = on_line;
-	cs.on_exit = on_exit_inst;
-	cs.arg = in;
-	in->child = child_spawn(&cs, err, n);
-	strv_free(argv);
-	strv_free(envp);
+	memset(&ss, 0, sizeof ss);
+	ss.model = &in->gen->vars[in->var].m;
+	ss.root = in->root;
+	ss.port = in->port;
+	ss.on_line = on_line;
+	ss.on_exit = on_exit_inst;
+	ss.arg = in;
+	in->child = serving_spawn(&ss, err, n);
 	if (!in->child)
 		return -1;
 	in->gen->running++;
 	in->healthy = 0;
-	probe_close(in);
+	serving_probe_close(&in->probe);
 	return 0;
 }
 
 /* ---- health ------------------------------------------------------------------ */
-
-/* Advance the instance's GET /ping without blocking.  1 when it answered
- * 200, 0 not (yet). */
-static int probe_step(struct ep_inst *in, double now)
-{
-	static const char req[] = "GET /ping HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-	int status;
-
-	if (in->pfd >= 0 && now - in->pstart > PROBE_TIMEOUT_S)
-		probe_close(in);
-	if (in->pfd < 0) {
-		struct sockaddr_in a;
-
-		memset(&a, 0, sizeof a);
-		a.sin_family = AF_INET;
-		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		a.sin_port = htons((uint16_t)in->port);
-		in->pfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (in->pfd < 0)
-			return 0;
-		in->pstart = now;
-		if (connect(in->pfd, (struct sockaddr *)&a, sizeof a) < 0 && errno != EINPROGRESS) {
-			probe_close(in);
-			return 0;
-		}
-	}
-	if (!in->psent) {
-		struct pollfd p = { in->pfd, POLLOUT, 0 };
-		int soerr = 0;
-		socklen_t sl = sizeof soerr;
-
-		if (poll(&p, 1, 0) <= 0)
-			return 0; /* still connecting */
-		if (getsockopt(in->pfd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0 || soerr ||
-		    send(in->pfd, req, sizeof req - 1, MSG_NOSIGNAL) != (ssize_t)(sizeof req - 1)) {
-			probe_close(in);
-			return 0;
-		}
-		in->psent = 1;
-	}
-	for (;;) {
-		ssize_t r = recv(in->pfd, in->pbuf + in->plen, sizeof in->pbuf - 1 - in->plen, 0);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && errno == EAGAIN)
-			break;
-		if (r <= 0) {
-			probe_close(in); /* closed (or reset) before a status line */
-			return 0;
-		}
-		in->plen += (size_t)r;
-		if (in->plen >= sizeof in->pbuf - 1)
-			break;
-	}
-	in->pbuf[in->plen] = '\0';
-	if (in->plen < 13)
-		return 0; /* "HTTP/1.1 200 " not all here yet */
-	/* "HTTP/1.x 200" */
-	status = strncmp(in->pbuf, "HTTP/1.", 7) == 0 && in->pbuf[8] == ' ' &&
-		 strncmp(in->pbuf + 9, "200", 3) == 0 && (in->pbuf[12] == ' ' || in->pbuf[12] == '\r');
-	probe_close(in);
-	return status;
-}
 
 static void gen_publish(struct ep_gen *g);
 
@@ -1003,7 +617,7 @@ static void on_tick(void *arg)
 			}
 			if (in->healthy)
 				continue;
-			if (!probe_step(in, now)) {
+			if (!serving_probe_step(&in->probe, in->port, now)) {
 				waiting++;
 				all = 0;
 				continue;
@@ -1201,7 +815,7 @@ static void on_restart(void *arg)
 		in->last_exit[0] = '\0';
 	}
 	if (in->restarts > RESTARTS_BEFORE_NEW_PORT) {
-		int port = free_port();
+		int port = serving_free_port();
 
 		if (port > 0)
 			in->port = port;
@@ -1227,13 +841,13 @@ static void on_exit_inst(void *arg, int wstatus)
 
 	in->child = NULL;
 	g->running--;
-	probe_close(in);
-	flush_inst_logs(in);
-	describe_status(wstatus, how, sizeof how);
+	serving_probe_close(&in->probe);
+	logbuf_flush(&in->log);
+	serving_describe_status(wstatus, how, sizeof how);
 	switch (g->state) {
 	case GEN_DEPLOYING:
 		if (!g->fail_reason[0]) {
-			const char *last = inst_last_line(in);
+			const char *last = logbuf_last_line(&in->log);
 
 			snprintf(g->fail_reason, sizeof g->fail_reason,
 				 PING_FAILED " Instance %s exited (%s) before it was healthy%s%s%s", g->vars[in->var].name,
@@ -1268,36 +882,6 @@ static void on_exit_inst(void *arg, int wstatus)
 
 /* ---- building a generation -------------------------------------------------------- */
 
-/* Unpack the model.tar.gz object url into dest.  0 or -1 with err. */
-static int fetch_model(const char *account, const char *url, const char *dest, char *err, size_t n)
-{
-	char *bucket = NULL, *key = NULL, path[PATH_MAX];
-	struct bucket b;
-	struct object o;
-	int rc = -1, found;
-
-	memset(&o, 0, sizeof o);
-	found = s3_uri_split(url, &bucket, &key) == 0 && *key && bucket_get(bucket, &b) == 1 &&
-		strcmp(b.account_id, account) == 0 && object_get(bucket, key, &o) == 1;
-	if (!found) {
-		/* AWS's FailureReason (fraud-detection-using-machine-learning#9). */
-		snprintf(err, n, "Failed to download model data for container \"primary\" from URL: \"%s\". "
-				 "Please ensure that there is an object located at the URL and that the role "
-				 "passed to CreateModel has permissions to download the object.", url);
-		goto out;
-	}
-	if (blob_path(o.blob_id, path, sizeof path) < 0) {
-		snprintf(err, n, "InternalServerError: cannot read the body of %s", url);
-		goto out;
-	}
-	rc = targz_extract_file(path, dest, 0, err, n);
-out:
-	object_clear(&o);
-	free(bucket);
-	free(key);
-	return rc;
-}
-
 /* Fill g's variants from the variant summaries (the endpoint's, or its
  * pending update's: VariantName, Desired/Current weight and count) and
  * the configuration cfg_name (each variant's ModelName).  0, or -1 with
@@ -1305,7 +889,7 @@ out:
 static int gen_build(struct ep_gen *g, const char *account, const char *cfg_name,
 		     const cJSON *summaries, char *err, size_t n)
 {
-	struct sm_res cfg, model;
+	struct sm_res cfg;
 	const cJSON *s;
 	int rc = -1, i, nvar = cJSON_GetArraySize(summaries);
 
@@ -1321,9 +905,8 @@ static int gen_build(struct ep_gen *g, const char *account, const char *cfg_name
 	cJSON_ArrayForEach(s, summaries)
 	{
 		struct ep_var *v = &g->vars[g->nvar];
-		const char *vname = jstr(s, "VariantName"), *mname, *program;
-		char *image;
-		const cJSON *pv = NULL, *it, *c, *w, *cnt;
+		const char *vname = jstr(s, "VariantName");
+		const cJSON *pv = NULL, *it, *w, *cnt;
 		const cJSON *dw = jnum(s, "DesiredWeight"), *cw = jnum(s, "CurrentWeight");
 		const cJSON *dc = jnum(s, "DesiredInstanceCount"), *cc = jnum(s, "CurrentInstanceCount");
 
@@ -1352,63 +935,14 @@ static int gen_build(struct ep_gen *g, const char *account, const char *cfg_name
 			goto out;
 		}
 		g->nvar++;
-		mname = jstr(pv, "ModelName");
-		if (!mname || smres_get(account, SM_MODEL, mname, &model) != 1) {
-			snprintf(err, n, "ClientError: Could not find model \"%s\".", mname ? mname : "");
+		if (serving_model_load(account, jstr(pv, "ModelName"), &v->m, err, n) < 0)
 			goto out;
-		}
-		c = cJSON_GetObjectItemCaseSensitive(model.doc, "PrimaryContainer");
-		if (!cJSON_IsObject(c))
-			c = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(model.doc, "Containers"), 0);
-		image = jstr(c, "Image") ? xstrdup(jstr(c, "Image")) : NULL;
-		if (jstr(c, "ModelDataUrl")) {
-			v->model_data = xstrdup(jstr(c, "ModelDataUrl"));
-		} else {
-			const cJSON *src = cJSON_GetObjectItemCaseSensitive(
-				cJSON_GetObjectItemCaseSensitive(c, "ModelDataSource"), "S3DataSource");
-			const char *ct = jstr(src, "CompressionType"), *uri = jstr(src, "S3Uri");
-
-			if (uri && ct && strcmp(ct, "Gzip") == 0) {
-				v->model_data = xstrdup(uri);
-			} else if (uri) {
-				snprintf(err, n, "ClientError: uncompressed ModelDataSource (%s) is not supported by "
-						 "sagelite yet; give a model.tar.gz as ModelDataUrl", uri);
-				smres_clear(&model);
-				free(image);
-				goto out;
-			}
-		}
-		v->env = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c, "Environment"), 1);
-		smres_clear(&model);
-		if (!image) {
-			snprintf(err, n, "ClientError: the model \"%s\" names no container image", mname);
-			goto out;
-		}
-		runtime_resolve(image, jobs_cfg()->runtime_map, &v->rt);
-		program = jstr(v->env, "SAGEMAKER_PROGRAM");
-		if (v->rt.kind == RUNTIME_UNMAPPED) {
-			snprintf(err, n, "%s", v->rt.message);
-			free(image);
-			goto out;
-		}
-		if (v->rt.kind == RUNTIME_BUILTIN_XGBOOST || runtime_is_builtin_xgboost(image, program != NULL)) {
-			char prog[PATH_MAX];
-
-			if (xgb_program_path(prog, sizeof prog) < 0) {
-				snprintf(err, n, "ClientError: this sagelite was built without libxgboost, "
-						 "so the built-in XGBoost algorithm cannot serve");
-				free(image);
-				goto out;
-			}
-			v->rt.kind = RUNTIME_BUILTIN_XGBOOST;
-		}
-		v->image = image;
 		v->inst = xcalloc(v->count > 0 ? (size_t)v->count : 1, sizeof *v->inst);
 		for (i = 0; i < v->count; i++) {
 			v->inst[i].gen = g;
 			v->inst[i].var = g->nvar - 1;
 			v->inst[i].index = i;
-			v->inst[i].pfd = -1;
+			serving_probe_init(&v->inst[i].probe);
 		}
 	}
 	rc = 0;
@@ -1422,19 +956,19 @@ out:
 static int gen_start(struct ep_gen *g, char *err, size_t n)
 {
 	const char *account = g->run->account;
+	char group[300];
 	int v, i;
 
+	log_group(g->run, group, sizeof group);
 	if (!g->dir[0]) {
 		snprintf(err, n, "InternalServerError: the data dir path is too long");
 		return -1;
 	}
 	for (v = 0; v < g->nvar; v++) {
 		struct ep_var *var = &g->vars[v];
-		const char *submit = jstr(var->env, "SAGEMAKER_SUBMIT_DIRECTORY");
 
 		for (i = 0; i < var->count; i++) {
 			struct ep_inst *in = &var->inst[i];
-			char sub[PATH_MAX + 16];
 			unsigned char rnd[9];
 			char hex[19];
 
@@ -1447,22 +981,10 @@ static int gen_start(struct ep_gen *g, char *err, size_t n)
 				snprintf(err, n, "InternalServerError: the data dir path is too long");
 				return -1;
 			}
-			snprintf(sub, sizeof sub, "%s/model", in->root);
-			if (sl_mkdirs(sub, 0755) < 0) {
-				snprintf(err, n, "InternalServerError: cannot create the instance directory: %s", strerror(errno));
+			if (serving_instance_dir(account, &var->m, in->root, err, n) < 0)
 				return -1;
-			}
-			if (var->model_data && fetch_model(account, var->model_data, sub, err, n) < 0)
-				return -1;
-			snprintf(sub, sizeof sub, "%s/code", in->root);
-			if (sl_mkdirs(sub, 0755) < 0) {
-				snprintf(err, n, "InternalServerError: cannot create the instance directory: %s", strerror(errno));
-				return -1;
-			}
-			if (submit && strncmp(submit, "s3://", 5) == 0 &&
-			    code_extract_s3(account, submit, sub, err, n) < 0)
-				return -1;
-			in->port = free_port();
+			logbuf_init(&in->log, account, group, in->stream);
+			in->port = serving_free_port();
 			if (in->port <= 0) {
 				snprintf(err, n, "InternalServerError: no free port on 127.0.0.1");
 				return -1;
@@ -1471,7 +993,7 @@ static int gen_start(struct ep_gen *g, char *err, size_t n)
 				return -1;
 			inst_note(in, "instance %s of production variant %s starting on port %d (%s)", in->id,
 				  var->name, in->port,
-				  var->rt.kind == RUNTIME_PYTHON ? var->rt.framework : runtime_kind_name(var->rt.kind));
+				  var->m.rt.kind == RUNTIME_PYTHON ? var->m.rt.framework : runtime_kind_name(var->m.rt.kind));
 		}
 	}
 	return 0;

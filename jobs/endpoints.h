@@ -44,11 +44,6 @@ int endpoints_recover(void);
 int endpoint_pick(const char *account, const char *endpoint, const char *target,
 		  char variant[ENDPOINT_VARIANT_MAX], int *port, char stream[ENDPOINT_STREAM_MAX]);
 
-/* The directory holding the sagelite_serving package (the PYTHONPATH the
- * serving processes get): --serving-path, else the source tree's
- * jobs/python when it is there, else the installed copy. */
-const char *endpoint_serving_path(void);
-
 /* Free the registry (after jobs_stop, at daemon exit). */
 void endpoints_shutdown(void);
 

@@ -3,7 +3,7 @@
  * thread hands it to the configured executor, which moves the resource
  * through its states with lifecycle.c.  Executors: "test" (completes at
  * once, writing a recorded artifact, for exercising every control-plane
- * path) and, in later work, the real host-process executors. */
+ * path) and "host" (the work runs for real as host processes). */
 #ifndef SL_EXECUTOR_H
 #define SL_EXECUTOR_H
 
@@ -23,8 +23,9 @@ struct job_executor {
 };
 
 /* The executors there are: "test" completes everything at once; "host"
- * runs training jobs (jobs/training.c) and endpoints (jobs/endpoints.c)
- * for real as host processes. */
+ * runs training jobs (jobs/training.c), endpoints (jobs/endpoints.c),
+ * batch transform (jobs/transform.c) and tuning jobs (jobs/tuning.c) for
+ * real as host processes. */
 extern const struct job_executor job_executor_test;
 extern const struct job_executor job_executor_host;
 
