@@ -19,6 +19,7 @@
 
 #include "executor.h"
 #include "lifecycle.h"
+#include "tuning.h"
 #include "server/log.h"
 #include "server/util.h"
 #include "storage/buckets.h"
@@ -235,13 +236,13 @@ static double bound(const cJSON *range, const char *field)
 	return cJSON_IsString(v) ? strtod(v->valuestring, NULL) : 0;
 }
 
-/* The static hyperparameters plus each range's midpoint (categorical: the
- * first value) and _tuning_objective_metric, which AWS adds to every
- * training job of a tuning job.  New object. */
-static cJSON *child_hyperparameters(const cJSON *def, const cJSON *ranges, const char *metric)
+/* Each range's midpoint (categorical: the first value), as strings: the
+ * tuned hyperparameters of every child here (tuning_child_create adds the
+ * static ones and _tuning_objective_metric).  New object. */
+static cJSON *child_hyperparameters(const cJSON *ranges)
 {
-	const cJSON *st = item(def, "StaticHyperParameters"), *r;
-	cJSON *hp = cJSON_IsObject(st) ? cJSON_Duplicate(st, 1) : cJSON_CreateObject();
+	const cJSON *r;
+	cJSON *hp = cJSON_CreateObject();
 	char buf[64];
 
 	cJSON_ArrayForEach(r, item(ranges, "IntegerParameterRanges"))
@@ -271,59 +272,21 @@ static cJSON *child_hyperparameters(const cJSON *def, const cJSON *ranges, const
 		if (cJSON_IsString(n) && cJSON_IsString(v))
 			put_string(hp, n->valuestring, v->valuestring);
 	}
-	if (metric)
-		put_string(hp, "_tuning_objective_metric", metric);
 	return hp;
 }
 
-/* ResourceConfig of a child: the definition's, else built from its
- * HyperParameterTuningResourceConfig (wire-trace §3: attach needs it). */
-static cJSON *child_resources(const cJSON *def)
-{
-	static const char *const fields[] = { "InstanceType", "InstanceCount", "VolumeSizeInGB",
-					      "VolumeKmsKeyId", NULL };
-	const cJSON *rc = item(def, "ResourceConfig"), *h = item(def, "HyperParameterTuningResourceConfig");
-	const cJSON *ic = cJSON_GetArrayItem(item(h, "InstanceConfigs"), 0);
-	const cJSON *src = item(h, "InstanceType") || !ic ? h : ic;
-	const char *const *f;
-	cJSON *out;
-
-	if (cJSON_IsObject(rc))
-		return cJSON_Duplicate(rc, 1);
-	out = cJSON_CreateObject();
-	for (f = fields; *f; f++) {
-		const cJSON *v = item(src, *f) ? item(src, *f) : item(h, *f);
-
-		if (v)
-			cJSON_AddItemToObject(out, *f, cJSON_Duplicate(v, 1));
-	}
-	return out;
-}
-
-/* Create training job number idx (from 1) of tuning job t from def, as AWS
- * names them (<tuning job>-NNN-<8 hex>), and run it to Completed with the
- * objective metric at (5 + 7·idx mod 5) / 10: 0.7, 0.9, 0.6 for 1, 2, 3. */
+/* Create training job number idx (from 1) of tuning job t from def
+ * (jobs/tuning.c names and fills it as AWS does) and run it to Completed
+ * with the objective metric at (5 + 7·idx mod 5) / 10: 0.7, 0.9, 0.6 for
+ * 1, 2, 3. */
 static void run_tuning_child(const char *account, const struct sm_res *t, const cJSON *def, int idx)
 {
-	static const char *const copied[] = { "AlgorithmSpecification", "RoleArn", "InputDataConfig",
-					      "OutputDataConfig", "VpcConfig", "StoppingCondition",
-					      "EnableNetworkIsolation",
-					      "EnableInterContainerTrafficEncryption",
-					      "EnableManagedSpotTraining", "CheckpointConfig",
-					      "Environment", "RetryStrategy", NULL };
-	static const char *const flags[] = { "EnableNetworkIsolation",
-					     "EnableInterContainerTrafficEncryption",
-					     "EnableManagedSpotTraining", NULL };
 	const cJSON *cfg = item(t->doc, "HyperParameterTuningJobConfig");
 	const cJSON *ranges = item(def, "HyperParameterRanges");
 	const cJSON *objective = item(def, "TuningObjective"), *v;
-	const char *metric, *at = strstr(t->arn, ":hyper-parameter-tuning-job/");
-	const char *const *f;
-	cJSON *doc = cJSON_CreateObject(), *final, *m, *hist, *tr, *stop;
-	char *name, *arn, *p;
-	unsigned char rnd[4];
-	char hex[9];
-	double now = sl_wall_time();
+	const char *metric;
+	cJSON *tuned, *final, *m;
+	char *name;
 
 	if (!cJSON_IsObject(ranges))
 		ranges = item(cfg, "ParameterRanges");
@@ -331,56 +294,20 @@ static void run_tuning_child(const char *account, const struct sm_res *t, const 
 		objective = item(cfg, "HyperParameterTuningJobObjective");
 	v = item(objective, "MetricName");
 	metric = cJSON_IsString(v) ? v->valuestring : NULL;
-	sl_random(rnd, sizeof rnd);
-	sl_hex(rnd, sizeof rnd, hex);
-	hex[8] = '\0';
-	name = xasprintf("%s-%03d-%s", t->name, idx, hex);
-	arn = xasprintf("%.*s:training-job/%s", at ? (int)(at - t->arn) : 0, t->arn, name);
-	for (p = strstr(arn, ":training-job/"); p && *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	cJSON_AddStringToObject(doc, "TrainingJobName", name);
-	cJSON_AddStringToObject(doc, "TrainingJobArn", arn);
-	cJSON_AddStringToObject(doc, "TuningJobArn", t->arn);
-	if ((v = item(def, "DefinitionName")))
-		cJSON_AddItemToObject(doc, "TrainingJobDefinitionName", cJSON_Duplicate(v, 1));
-	for (f = copied; *f; f++)
-		if ((v = item(def, *f)))
-			cJSON_AddItemToObject(doc, *f, cJSON_Duplicate(v, 1));
-	cJSON_AddItemToObject(doc, "HyperParameters", child_hyperparameters(def, ranges, metric));
-	cJSON_AddItemToObject(doc, "ResourceConfig", child_resources(def));
-	stop = cJSON_GetObjectItemCaseSensitive(doc, "StoppingCondition");
-	if (!cJSON_IsObject(stop))
-		stop = cJSON_AddObjectToObject(doc, "StoppingCondition");
-	if (!item(stop, "MaxRuntimeInSeconds"))
-		cJSON_AddNumberToObject(stop, "MaxRuntimeInSeconds", 86400);
-	for (f = flags; *f; f++)
-		if (!item(doc, *f))
-			cJSON_AddFalseToObject(doc, *f);
-	cJSON_AddStringToObject(doc, "TrainingJobStatus", "InProgress");
-	cJSON_AddStringToObject(doc, "SecondaryStatus", "Starting");
-	cJSON_AddNumberToObject(doc, "CreationTime", now);
-	cJSON_AddNumberToObject(doc, "LastModifiedTime", now);
-	hist = cJSON_AddArrayToObject(doc, "SecondaryStatusTransitions");
-	tr = cJSON_CreateObject();
-	cJSON_AddStringToObject(tr, "Status", "Starting");
-	cJSON_AddNumberToObject(tr, "StartTime", now);
-	cJSON_AddStringToObject(tr, "StatusMessage", "Preparing the instances for training");
-	cJSON_AddItemToArray(hist, tr);
-	if (smres_create(account, SM_TRAINING_JOB, name, arn, t->name, now, doc) == 1) {
-		final = cJSON_CreateObject();
-		m = cJSON_CreateObject();
-		cJSON_AddStringToObject(m, "MetricName", metric ? metric : "objective");
-		cJSON_AddNumberToObject(m, "Value", (5 + (7 * idx) % 5) / 10.0);
-		cJSON_AddNumberToObject(m, "Timestamp", sl_wall_time());
-		cJSON_AddItemToArray(cJSON_AddArrayToObject(final, "FinalMetricDataList"), m);
-		run_training(account, name, final);
-		cJSON_Delete(final);
-	} else {
-		sl_err("test executor: cannot create training job %s of tuning job %s", name, t->name);
-	}
-	cJSON_Delete(doc);
+	tuned = child_hyperparameters(ranges);
+	name = tuning_child_create(account, t->name, t->arn, t->doc, def, idx, tuned);
+	cJSON_Delete(tuned);
+	if (!name)
+		return;
+	final = cJSON_CreateObject();
+	m = cJSON_CreateObject();
+	cJSON_AddStringToObject(m, "MetricName", metric ? metric : "objective");
+	cJSON_AddNumberToObject(m, "Value", (5 + (7 * idx) % 5) / 10.0);
+	cJSON_AddNumberToObject(m, "Timestamp", sl_wall_time());
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(final, "FinalMetricDataList"), m);
+	run_training(account, name, final);
+	cJSON_Delete(final);
 	free(name);
-	free(arn);
 }
 
 static void run_tuning(const char *account, const char *name)

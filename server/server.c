@@ -17,6 +17,8 @@
 #include "jobs/executor.h"
 #include "jobs/runtimes.h"
 #include "jobs/training.h"
+#include "jobs/transform.h"
+#include "jobs/tuning.h"
 #include "storage/db.h"
 
 /* The built-in key test/test belongs to the configured default account.
@@ -91,6 +93,12 @@ static int start_jobs(const struct sl_config *cfg, const struct sl_server *srv,
 	n = training_recover();
 	if (n > 0)
 		sl_warn("%d training job(s) were running when sagelite last stopped: marked Failed", n);
+	n = transform_recover();
+	if (n > 0)
+		sl_warn("%d transform job(s) were running when sagelite last stopped: marked Failed", n);
+	n = tuning_recover();
+	if (n > 0)
+		sl_warn("%d tuning job(s) were running when sagelite last stopped: marked Failed", n);
 	memset(&jc, 0, sizeof jc);
 	jc.data_dir = cfg->data_dir;
 	jc.python = cfg->python;
@@ -174,6 +182,7 @@ int server_run(struct sl_config *cfg)
 	http_stop(&srv);
 	jobs_stop();
 	endpoints_shutdown();
+	transform_shutdown();
 	runtime_map_free(rmap);
 	db_close_all();
 	sl_info("stopped");

@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "jobs/executor.h"
+#include "jobs/algorithms/xgboost/xgb_runtime.h"
+#include "jobs/search.h"
 #include "server/util.h"
 #include "sm.h"
 
@@ -318,6 +320,65 @@ static int parse_number(const char *s, double *out)
 	return *end == '\0' && isfinite(*out) ? 0 : -1;
 }
 
+/* Scaling types, integer bounds (jobs/search.c parses the ranges as the
+ * tuning job will), Grid's and Hyperband's own rules. */
+static int check_strategy(struct sl_req *req, const cJSON *doc, const cJSON *ranges,
+			  const cJSON *statics)
+{
+	static const char *const epochs[] = { "epochs", "numepochs", "n-epochs", "n_epochs",
+					      "num_epochs", NULL };
+	const cJSON *cfg = obj_item(doc, "HyperParameterTuningJobConfig");
+	const char *strategy = sm_str(cfg, "Strategy");
+	const cJSON *hb = obj_item(obj_item(cfg, "StrategyConfig"), "HyperbandStrategyConfig");
+	const cJSON *lo = obj_item(hb, "MinResource"), *hi = obj_item(hb, "MaxResource");
+	const cJSON *max = obj_item(obj_item(cfg, "ResourceLimits"), "MaxNumberOfTrainingJobs");
+	const char *const *k;
+	struct search_space sp;
+	char err[512];
+	long combos;
+	int ok = 0;
+
+	if (search_space_parse(ranges, &sp, err, sizeof err) < 0)
+		return req_fail(req, 400, "ValidationException", "%s", err);
+	combos = search_grid_size(&sp);
+	search_space_free(&sp);
+	/* Only integer and categorical ranges: AWS refuses more jobs than
+	 * there are combinations (wording from aws/amazon-sagemaker-operator-
+	 * for-k8s#123). */
+	if (combos >= 0 && cJSON_IsNumber(max) && (double)combos < max->valuedouble)
+		return req_fail(req, 400, "ValidationException",
+				"You don't have enough combinations of hyperparameter ranges. The total"
+				" number of hyperparameter combinations for the provided ranges [%.1f]"
+				" must be equal or greater than the value of MaxNumberOfJobs, [%d]."
+				" Provide additional ranges.", (double)combos, max->valueint);
+	if (strategy && strcmp(strategy, "Grid") == 0 &&
+	    cJSON_GetArraySize(obj_item(ranges, "ContinuousParameterRanges")) > 0)
+		return req_fail(req, 400, "ValidationException",
+				"The Grid search strategy does not support ContinuousParameterRanges."
+				" Use IntegerParameterRanges or CategoricalParameterRanges, or choose"
+				" another strategy.");
+	if (hb && (!strategy || strcmp(strategy, "Hyperband") != 0))
+		return req_fail(req, 400, "ValidationException",
+				"HyperbandStrategyConfig can only be specified when Strategy is"
+				" Hyperband.");
+	if (!strategy || strcmp(strategy, "Hyperband") != 0)
+		return 0;
+	if (cJSON_IsNumber(hi))
+		ok = 1;
+	for (k = epochs; !ok && *k; k++)
+		ok = sm_str(statics, *k) && strtol(sm_str(statics, *k), NULL, 10) > 0;
+	if (!ok)
+		return req_fail(req, 400, "ValidationException",
+				"HyperbandStrategyConfig is unable to infer MaxResource: specify"
+				" MaxResource or one of the static hyperparameters epochs, numepochs,"
+				" n-epochs, n_epochs or num_epochs.");
+	if (cJSON_IsNumber(lo) && cJSON_IsNumber(hi) && lo->valuedouble > hi->valuedouble)
+		return req_fail(req, 400, "ValidationException",
+				"MinResource (%d) must be less than or equal to MaxResource (%d).",
+				lo->valueint, hi->valueint);
+	return 0;
+}
+
 /* The checks AWS makes beyond the model, for one training job definition.
  * Wording: the metric message is AWS's (aws/amazon-sagemaker-examples#1207,
  * aws/sagemaker-python-sdk#3932); the others follow AWS's documented rules
@@ -360,6 +421,8 @@ static int check_definition(struct sl_req *req, const cJSON *doc, const cJSON *d
 		return req_fail(req, 400, "ValidationException",
 				"The number of hyperparameters to tune (%d) exceeds the maximum of %d."
 				" Reduce the number of hyperparameter ranges.", total, MAX_TUNED_PARAMS);
+	if (check_strategy(req, doc, ranges, statics) < 0)
+		return -1;
 	metric = sm_str(objective, "MetricName");
 	if (metric && sm_str(alg, "TrainingImage")) {
 		int defined = 0;
@@ -620,7 +683,7 @@ static void definition_resource_config(cJSON *def)
 static void definition_defaults(const cJSON *doc, cJSON *def)
 {
 	const char *metric = sm_str(def_objective(doc, def), "MetricName");
-	cJSON *statics;
+	cJSON *statics, *alg;
 
 	if (!cJSON_IsObject(def))
 		return;
@@ -632,6 +695,17 @@ static void definition_defaults(const cJSON *doc, cJSON *def)
 		cJSON_DeleteItemFromObjectCaseSensitive(statics, "_tuning_objective_metric");
 		cJSON_AddStringToObject(statics, "_tuning_objective_metric", metric);
 	}
+	/* HyperparameterTuner.attach() reads
+	 * AlgorithmSpecification.MetricDefinitions with []: a definition
+	 * given none shows the built-in algorithm's (the ones its training
+	 * jobs get), else an empty list. */
+	alg = obj_item(def, "AlgorithmSpecification");
+	if (cJSON_IsObject(alg) && !obj_item(alg, "MetricDefinitions"))
+		cJSON_AddItemToObject(alg, "MetricDefinitions",
+				      builtin_xgboost(sm_str(alg, "TrainingImage"),
+						      obj_item(def, "StaticHyperParameters"))
+					      ? xgb_metric_definitions(obj_item(def, "StaticHyperParameters"), NULL)
+					      : cJSON_CreateArray());
 	definition_resource_config(def);
 }
 
