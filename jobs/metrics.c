@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "server/util.h"
+#include "storage/metrics.h"
 
 #define MAX_METRICS 40   /* AWS's limit on MetricDefinitions */
 
@@ -20,13 +21,26 @@ struct metric {
 	char *name;
 	regex_t re;
 	int seen;
+	int hit;                   /* matched the line last fed (metrics_record) */
+	long count;                /* values seen (epochs, for tuning) */
 	double value;
 	double t;
 };
 
+/* A matched value waiting to be published (metrics_record). */
+struct pending_point {
+	int metric, host;
+	double t, value;
+};
+
+#define MAX_PENDING 1024   /* published in one transaction when full */
+
 struct metric_set {
 	struct metric m[MAX_METRICS];
 	int n;
+	char *account, *job;       /* where metrics_record publishes */
+	struct pending_point *pending;
+	size_t npending;
 };
 
 int metrics_translate(const char *py, char *out, size_t cap)
@@ -113,6 +127,10 @@ void metrics_free(struct metric_set *m)
 
 	if (!m)
 		return;
+	metrics_flush(m);
+	free(m->pending);
+	free(m->account);
+	free(m->job);
 	for (i = 0; i < m->n; i++) {
 		regfree(&m->m[i].re);
 		free(m->m[i].name);
@@ -137,6 +155,7 @@ int metrics_feed(struct metric_set *m, const char *line, size_t n, double t)
 		size_t len;
 		double v;
 
+		m->m[i].hit = 0;
 		if (regexec(&m->m[i].re, buf, 2, g, 0) != 0 || g[1].rm_so < 0)
 			continue;
 		len = (size_t)(g[1].rm_eo - g[1].rm_so);
@@ -150,6 +169,8 @@ int metrics_feed(struct metric_set *m, const char *line, size_t n, double t)
 		m->m[i].value = v;
 		m->m[i].t = t;
 		m->m[i].seen = 1;
+		m->m[i].hit = 1;
+		m->m[i].count++;
 		hits++;
 	}
 	return hits;
@@ -172,4 +193,77 @@ cJSON *metrics_final(const struct metric_set *m)
 		cJSON_AddItemToArray(arr, o);
 	}
 	return arr;
+}
+
+long metrics_last(const struct metric_set *m, const char *name, double *value)
+{
+	int i;
+
+	for (i = 0; i < m->n; i++)
+		if (m->m[i].seen && strcmp(m->m[i].name, name) == 0) {
+			*value = m->m[i].value;
+			return m->m[i].count;
+		}
+	return 0;
+}
+
+void metrics_record(struct metric_set *m, const char *account, const char *job, int host)
+{
+	int i;
+
+	for (i = 0; i < m->n; i++) {
+		if (!m->m[i].hit)
+			continue;
+		if (!m->account) {
+			m->account = xstrdup(account);
+			m->job = xstrdup(job);
+			m->pending = xcalloc(MAX_PENDING, sizeof *m->pending);
+		}
+		m->pending[m->npending].metric = i;
+		m->pending[m->npending].host = host;
+		m->pending[m->npending].t = m->m[i].t;
+		m->pending[m->npending].value = m->m[i].value;
+		if (++m->npending == MAX_PENDING)
+			metrics_flush(m);
+	}
+}
+
+void metrics_flush(struct metric_set *m)
+{
+	struct cwm_point *p;
+	struct cwm_dim *dims;
+	char (*hosts)[160];
+	size_t i, n = 0;
+
+	if (!m || !m->npending)
+		return;
+	/* AWS publishes a training job's metrics per job (what the SageMaker
+	 * SDK's TrainingJobAnalytics queries) and per host. */
+	p = xcalloc(2 * m->npending, sizeof *p);
+	dims = xcalloc(2 * m->npending, sizeof *dims);
+	hosts = xcalloc(m->npending, sizeof *hosts);
+	for (i = 0; i < m->npending; i++) {
+		const struct pending_point *q = &m->pending[i];
+		int k;
+
+		snprintf(hosts[i], sizeof hosts[i], "%s/algo-%d", m->job, q->host);
+		dims[2 * i].name = "TrainingJobName";
+		dims[2 * i].value = m->job;
+		dims[2 * i + 1].name = "Host";
+		dims[2 * i + 1].value = hosts[i];
+		for (k = 0; k < 2; k++, n++) {
+			p[n].namespace_ = "/aws/sagemaker/TrainingJobs";
+			p[n].name = m->m[q->metric].name;
+			p[n].dims = &dims[2 * i + (size_t)k];
+			p[n].ndims = 1;
+			p[n].ts = q->t;
+			p[n].s.count = 1;
+			p[n].s.sum = p[n].s.min = p[n].s.max = q->value;
+		}
+	}
+	cwm_put(m->account, p, n);
+	m->npending = 0;
+	free(p);
+	free(dims);
+	free(hosts);
 }

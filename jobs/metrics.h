@@ -1,7 +1,8 @@
 /* metrics.h — training metrics from log lines: the job's MetricDefinitions
  * (AWS's Python-style regexes, translated to POSIX ERE) run over each line
  * as CloudWatch shows it (tabs as "#011"); the first capture group is the
- * value.  The last value of each metric becomes FinalMetricDataList. */
+ * value.  The last value of each metric becomes FinalMetricDataList; every
+ * value is also published as a CloudWatch datapoint (metrics_record). */
 #ifndef SL_METRICS_H
 #define SL_METRICS_H
 
@@ -23,6 +24,20 @@ int metrics_feed(struct metric_set *m, const char *line, size_t n, double t);
 /* [{MetricName, Value, Timestamp}] of the last value of each metric seen
  * (a new array, in definition order). */
 cJSON *metrics_final(const struct metric_set *m);
+
+/* The latest value of metric `name` into *value; returns how many values
+ * it has had so far (0: none yet — *value untouched).  A tuning job's
+ * child reports its objective once per epoch this way (jobs/tuning.c). */
+long metrics_last(const struct metric_set *m, const char *name, double *value);
+
+/* Queue the metrics that matched the line last fed as CloudWatch
+ * datapoints (storage/metrics.h) in /aws/sagemaker/TrainingJobs, each
+ * twice: with dimension TrainingJobName=job and with Host=job/algo-host.
+ * They are written in batches: when the queue fills, on metrics_flush()
+ * and on metrics_free(). */
+void metrics_record(struct metric_set *m, const char *account, const char *job, int host);
+/* Write the queued datapoints now (one transaction).  m may be NULL. */
+void metrics_flush(struct metric_set *m);
 
 /* Translate one Python-style regex to POSIX ERE into out.  0, or -1 when
  * it uses a construct ERE cannot express (lookaround, backreferences). */

@@ -35,6 +35,7 @@
 #include "executor.h"
 #include "jobdir.h"
 #include "lifecycle.h"
+#include "logbuf.h"
 #include "metrics.h"
 #include "runtimes.h"
 #include "server/log.h"
@@ -47,11 +48,10 @@
 #include "supervisor.h"
 #include "trainenv.h"
 #include "training.h"
+#include "tuning.h"
 
 #define TRAIN_LOG_GROUP "/aws/sagemaker/TrainingJobs"
 #define MAX_HOSTS 16
-#define TAIL_LINES 10
-#define LOG_FLUSH_LINES 512
 
 struct train_host {
 	struct train_run *run;
@@ -61,9 +61,7 @@ struct train_host {
 	int done;
 	int wstatus;
 	char stream[300];          /* CloudWatch stream "<job>/algo-N-<epoch>" */
-	struct logs_event_in *pending;
-	char **pending_msgs;
-	size_t npending;
+	struct logbuf log;         /* its output on the way there */
 };
 
 struct train_run {
@@ -76,10 +74,8 @@ struct train_run {
 	int running;               /* hosts still alive */
 	int stop_requested;        /* StopTrainingJob */
 	int max_runtime_hit;
-	unsigned long runtime_timer, kill_timer, flush_timer;
+	unsigned long runtime_timer, kill_timer;
 	struct metric_set *metrics;
-	char tail[TAIL_LINES][512];  /* last stderr lines of algo-1 */
-	int ntail;
 	double start;
 	struct reservation resv;   /* this host's share (jobs/capacity.h) */
 	int waiting;               /* in waitq, Starting until capacity frees */
@@ -167,8 +163,12 @@ static struct train_run *find_run(const char *account, const char *name)
 static void free_run(struct train_run *r)
 {
 	struct train_run **pp;
+	const char *tuning = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->doc, "TuningJobArn"));
 	int i;
 
+	/* The job has ended: its tuning job starts the next one at once. */
+	if (tuning)
+		tuning_child_ended(r->account, r->name, tuning);
 	release_capacity(r);
 	for (pp = &runs; *pp; pp = &(*pp)->next)
 		if (*pp == r) {
@@ -179,11 +179,9 @@ static void free_run(struct train_run *r)
 		jobs_timer_cancel(r->runtime_timer);
 	if (r->kill_timer)
 		jobs_timer_cancel(r->kill_timer);
-	if (r->flush_timer)
-		jobs_timer_cancel(r->flush_timer);
 	for (i = 0; i < r->nhosts; i++) {
-		free(r->hosts[i].pending);
-		free(r->hosts[i].pending_msgs);
+		logbuf_flush(&r->hosts[i].log);
+		logbuf_release(&r->hosts[i].log);
 	}
 	metrics_free(r->metrics);
 	cJSON_Delete(r->doc);
@@ -214,56 +212,47 @@ static void fail(const char *account, const char *name, const char *reason)
 
 /* ---- logs -------------------------------------------------------------- */
 
-static void flush_host_logs(struct train_host *h)
-{
-	size_t i;
-
-	if (!h->npending)
-		return;
-	if (logs_append_batch(h->run->account, TRAIN_LOG_GROUP, h->stream, h->pending, h->npending) != 0)
-		sl_warn("training %s: cannot store %zu log lines", h->run->name, h->npending);
-	for (i = 0; i < h->npending; i++)
-		free(h->pending_msgs[i]);
-	h->npending = 0;
-}
-
-static void flush_logs(void *arg)
+/* After a host's log batch is stored: the CloudWatch datapoints too, as
+ * fresh as the logs. */
+static void flush_metrics(void *arg)
 {
 	struct train_run *r = arg;
-	int i;
 
-	r->flush_timer = 0;
-	for (i = 0; i < r->nhosts; i++)
-		flush_host_logs(&r->hosts[i]);
+	metrics_flush(r->metrics);
 }
 
-/* Queue one line for the host's stream: tabs as "#011", as SageMaker's
- * log shipping shows them (metric regexes are written against that). */
+static void flush_logs(struct train_run *r)
+{
+	int i;
+
+	for (i = 0; i < r->nhosts; i++)
+		logbuf_flush(&r->hosts[i].log);
+	metrics_flush(r->metrics);
+}
+
+/* One line for the host's stream, in its log form (tabs as "#011", as
+ * SageMaker's log shipping shows them: metric regexes are written against
+ * that), first fed to the metric definitions. */
 static void on_line(void *arg, int stream, const char *line, size_t n)
 {
 	struct train_host *h = arg;
 	struct train_run *r = h->run;
 	struct sl_buf b;
+	size_t len;
+	char *msg;
 
 	sl_buf_init(&b, SL_BUF_UNLIMITED);
 	child_line_for_logs(line, n, &b);
-	metrics_feed(r->metrics, b.data, b.len, sl_wall_time());
-	if (stream == 2 && h->index == 1) {
-		snprintf(r->tail[r->ntail % TAIL_LINES], sizeof r->tail[0], "%s", b.data);
-		r->ntail++;
+	if (metrics_feed(r->metrics, b.data, b.len, sl_wall_time()) > 0) {
+		/* A tuning job's child reports its objective per epoch. */
+		const char *tuning = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->doc, "TuningJobArn"));
+
+		if (tuning)
+			tuning_child_metrics(r->account, r->name, tuning, r->metrics);
 	}
-	if (!h->pending) {
-		h->pending = xcalloc(LOG_FLUSH_LINES, sizeof *h->pending);
-		h->pending_msgs = xcalloc(LOG_FLUSH_LINES, sizeof *h->pending_msgs);
-	}
-	h->pending_msgs[h->npending] = sl_buf_steal(&b, &h->pending[h->npending].len);
-	h->pending[h->npending].message = h->pending_msgs[h->npending];
-	h->pending[h->npending].timestamp = logs_now_ms();
-	h->npending++;
-	if (h->npending == LOG_FLUSH_LINES)
-		flush_host_logs(h);
-	else if (!r->flush_timer)
-		r->flush_timer = jobs_timer(0.2, flush_logs, r);
+	metrics_record(r->metrics, r->account, r->name, h->index); /* CloudWatch datapoints */
+	msg = sl_buf_steal(&b, &len);
+	logbuf_push(&h->log, stream, msg, len);
 }
 
 /* ---- the end ----------------------------------------------------------- */
@@ -273,9 +262,10 @@ static void on_line(void *arg, int stream, const char *line, size_t n)
 static char *failure_reason(struct train_run *r, int code)
 {
 	char path[PATH_MAX + 32], buf[2048];
+	char (*tail)[512] = r->hosts[0].log.tail;
 	struct sl_buf b;
 	FILE *f;
-	int i, first;
+	int i, first, ntail;
 
 	sl_buf_init(&b, 8192);
 	snprintf(path, sizeof path, "%s/output/failure", r->hosts[0].dir.root);
@@ -290,11 +280,12 @@ static char *failure_reason(struct train_run *r, int code)
 		if (n)
 			sl_buf_puts(&b, buf);
 	}
-	first = r->ntail > TAIL_LINES ? r->ntail - TAIL_LINES : 0;
+	ntail = r->hosts[0].log.ntail;
+	first = ntail > LOGBUF_TAIL ? ntail - LOGBUF_TAIL : 0;
 	/* A Python traceback: its last "SomethingError: message" line says it
 	 * (the lines before are code excerpts and carets). */
-	for (i = r->ntail - 1; !b.len && i >= first; i--) {
-		const char *l = r->tail[i % TAIL_LINES], *colon = strstr(l, ": ");
+	for (i = ntail - 1; !b.len && i >= first; i--) {
+		const char *l = tail[i % LOGBUF_TAIL], *colon = strstr(l, ": ");
 		size_t k, n = colon ? (size_t)(colon - l) : strlen(l);
 
 		for (k = 0; k < n && (isalnum((unsigned char)l[k]) || l[k] == '_' || l[k] == '.'); k++)
@@ -304,10 +295,10 @@ static char *failure_reason(struct train_run *r, int code)
 			sl_buf_puts(&b, l);
 	}
 	if (!b.len) {
-		for (i = first; i < r->ntail; i++) {
+		for (i = first; i < ntail; i++) {
 			if (b.len)
 				sl_buf_putc(&b, '\n');
-			sl_buf_puts(&b, r->tail[i % TAIL_LINES]);
+			sl_buf_puts(&b, tail[i % LOGBUF_TAIL]);
 		}
 	}
 	{
@@ -393,15 +384,7 @@ static void all_hosts_done(struct train_run *r)
 {
 	int i, bad = 0, code = 0;
 
-	/* Flush now, and drop the pending flush timer: r is freed below. */
-	if (r->flush_timer)
-		jobs_timer_cancel(r->flush_timer);
-	if (r->flush_timer) {
-		/* Flush now; the run is freed below, so the timer must go too. */
-		jobs_timer_cancel(r->flush_timer);
-		r->flush_timer = 0;
-	}
-	flush_logs(r);
+	flush_logs(r); /* and their timers: r is freed below */
 	checkpoints_save(r);
 	for (i = 0; i < r->nhosts; i++) {
 		int ws = r->hosts[i].wstatus;
@@ -445,7 +428,7 @@ static void on_exit_host(void *arg, int wstatus)
 	h->done = 1;
 	h->child = NULL;
 	h->wstatus = wstatus;
-	flush_host_logs(h);
+	logbuf_flush(&h->log);
 	if (--r->running == 0)
 		all_hosts_done(r);
 	else if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
@@ -677,7 +660,7 @@ out:
 /* requirements.txt in the user's code: installed with pip into
  * code/.sagelite-pip before the entry point when --allow-pip is given,
  * else noted in the job's log (sagelite is offline by default). */
-static char **with_requirements(struct train_run *r, struct train_host *h, const char *code,
+static char **with_requirements(struct train_host *h, const char *code,
 				char **argv)
 {
 	static const char note[] = "requirements.txt found but not installed: sagelite runs offline "
@@ -692,7 +675,7 @@ static char **with_requirements(struct train_run *r, struct train_host *h, const
 		return argv;
 	if (!jobs_cfg()->allow_pip) {
 		if (h->index == 1)
-			logs_append(r->account, TRAIN_LOG_GROUP, h->stream, logs_now_ms(), note, sizeof note - 1);
+			logbuf_note(&h->log, note);
 		return argv;
 	}
 	while (argv[n])
@@ -733,14 +716,40 @@ static char **sandbox_host(struct train_run *r, struct train_host *h, char **arg
 	return sandbox_argv(&o, argv);
 }
 
+/* AlgorithmSpecification.ContainerEntrypoint + ContainerArguments as one
+ * argv (SDK v3's ModelTrainer: ["/bin/bash"] + ["-c", "… sm_train.sh"]);
+ * NULL when the job names no ContainerEntrypoint. */
+static char **container_argv(const cJSON *doc)
+{
+	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(doc, "AlgorithmSpecification");
+	const cJSON *ep = cJSON_GetObjectItemCaseSensitive(spec, "ContainerEntrypoint");
+	const cJSON *args = cJSON_GetObjectItemCaseSensitive(spec, "ContainerArguments");
+	const cJSON *it;
+	char **argv;
+	size_t na = 0;
+
+	if (!cJSON_IsArray(ep) || cJSON_GetArraySize(ep) == 0)
+		return NULL;
+	argv = xcalloc((size_t)cJSON_GetArraySize(ep) + (size_t)cJSON_GetArraySize(args) + 1,
+		       sizeof *argv);
+	cJSON_ArrayForEach(it, ep)
+		if (cJSON_IsString(it))
+			argv[na++] = xstrdup(it->valuestring);
+	if (cJSON_IsArray(args))
+		cJSON_ArrayForEach(it, args)
+			if (cJSON_IsString(it))
+				argv[na++] = xstrdup(it->valuestring);
+	return argv;
+}
+
 static int spawn_host(struct train_run *r, struct train_host *h, char *err, size_t n)
 {
 	const cJSON *hps = cJSON_GetObjectItemCaseSensitive(r->doc, "HyperParameters");
 	struct trainenv_opts o;
 	struct child_spec cs;
-	char **envp, **argv, **full = NULL, code[PATH_MAX + 16], cuda[128];
+	char **envp, **argv, **full = NULL, **cargv = NULL, code[PATH_MAX + 16], cuda[128];
 	char *entry = trainenv_entry_point(hps), *xgb_env[2] = { NULL, NULL };
-	int rc = -1;
+	int rc = -1, own_entry = 0;
 
 	int sandbox = sandbox_enabled();
 
@@ -761,9 +770,33 @@ static int spawn_host(struct train_run *r, struct train_host *h, char *err, size
 		xgb_env[0] = xasprintf("%s=%s", XGB_IMAGE_ENV, image ? image : "");
 		o.extra = (const char *const *)xgb_env;
 	}
+	if (r->rt.kind == RUNTIME_PYTHON && (!entry || !*entry) && (cargv = container_argv(r->doc))) {
+		/* SDK v3's ModelTrainer: its driver scripts use the container's
+		 * /opt/ml paths, which only the sandbox provides, and run the
+		 * first python3 on PATH: the framework interpreter's folder
+		 * goes first. */
+		const char *py = jobs_cfg()->python, *slash = strrchr(py, '/'), *path = getenv("PATH");
+
+		if (!sandbox) {
+			snprintf(err, n, "ClientError: AlgorithmSpecification.ContainerEntrypoint runs with the "
+				 "container's /opt/ml paths, which sagelite provides only with bubblewrap "
+				 "isolation (--isolation auto or bwrap); this daemon runs with none");
+			envp = NULL;
+			goto out;
+		}
+		if (slash && slash != py) {
+			xgb_env[0] = xasprintf("PATH=%.*s:%s", (int)(slash - py), py,
+					       path ? path : "/usr/bin:/bin");
+			o.extra = (const char *const *)xgb_env;
+		}
+	}
 	envp = trainenv_build(&h->dir, r->doc, &o);
 	snprintf(code, sizeof code, "%s/code", h->dir.root);
-	if (r->rt.kind == RUNTIME_PYTHON) {
+	if (cargv) {
+		argv = cargv;
+		cargv = NULL;
+		own_entry = 1;
+	} else if (r->rt.kind == RUNTIME_PYTHON) {
 		if (!entry || !*entry) {
 			snprintf(err, n, "ClientError: the job names no entry point (sagemaker_program hyperparameter)");
 			goto out;
@@ -773,7 +806,7 @@ static int spawn_host(struct train_run *r, struct train_host *h, char *err, size
 
 		argv = trainenv_argv(hps, entry, el > 3 && strcmp(entry + el - 3, ".sh") == 0
 							 ? "/bin/sh" : jobs_cfg()->python);
-		argv = with_requirements(r, h, code, argv);
+		argv = with_requirements(h, code, argv);
 	} else if (r->rt.kind == RUNTIME_BUILTIN_XGBOOST) {
 		/* The built-in algorithm: `sagelite-xgboost train`, told which
 		 * image it stands in for (jobs/algorithms/xgboost). */
@@ -804,7 +837,7 @@ static int spawn_host(struct train_run *r, struct train_host *h, char *err, size
 	cs.on_line = on_line;
 	cs.on_exit = on_exit_host;
 	cs.arg = h;
-	if (r->rt.kind == RUNTIME_PYTHON) {
+	if (r->rt.kind == RUNTIME_PYTHON && !own_entry) {
 		struct stat st;
 		char ep[PATH_MAX + 300];
 
@@ -825,6 +858,7 @@ out:
 	free(xgb_env[0]);
 	trainenv_free(envp);
 	trainenv_free(full);
+	trainenv_free(cargv);
 	return rc;
 }
 
@@ -1015,6 +1049,9 @@ static void run_reserved(struct train_run *r)
 		r->hosts[i].index = i + 1;
 		snprintf(r->hosts[i].stream, sizeof r->hosts[i].stream, "%s/algo-%d-%ld", name, i + 1,
 			 (long)sl_wall_time());
+		logbuf_init(&r->hosts[i].log, account, TRAIN_LOG_GROUP, r->hosts[i].stream);
+		r->hosts[i].log.flushed = flush_metrics;
+		r->hosts[i].log.flushed_arg = r;
 		if (prepare_host(r, &r->hosts[i], err, sizeof err) < 0) {
 			fail(account, name, err);
 			goto gone;
@@ -1053,8 +1090,7 @@ static void run_reserved(struct train_run *r)
 			if (r->running) {
 				/* The running hosts' exits will settle the job as failed. */
 				r->max_runtime_hit = 0;
-				logs_append(account, TRAIN_LOG_GROUP, r->hosts[0].stream, logs_now_ms(), err,
-					    strlen(err));
+				logbuf_note(&r->hosts[0].log, err);
 				fail(account, name, err);
 				return;
 			}

@@ -1,7 +1,8 @@
 /* router.c — choose the front end for a request.  See router.h.
  *
  * Order (DESIGN §2): the console prefix /_sagelite/; X-Amz-Target
- * (SageMaker.*, Logs_20140328.*); the service in the SigV4 credential scope
+ * (SageMaker.*, Logs_20140328.*, GraniteServiceVersion20100801.*); CloudWatch's
+ * RPC v2 path /service/GraniteServiceVersion20100801/…; the service in the SigV4 credential scope
  * (header or presigned query); the runtime path /endpoints/NAME/invocations;
  * a form-encoded POST to / (STS/IAM query protocol); otherwise S3. */
 #include "router.h"
@@ -93,7 +94,12 @@ const struct sl_frontend *router_select(struct sl_req *req)
 			return &fe_sagemaker;
 		if (sl_startswith(target, "Logs_20140328."))
 			return &fe_logs;
+		if (sl_startswith(target, "GraniteServiceVersion20100801."))
+			return &fe_cloudwatch; /* CloudWatch, awsJson1_0 */
 	}
+	if (sl_startswith(req->path, "/service/GraniteServiceVersion20100801/") &&
+	    req_header(req, "smithy-protocol"))
+		return &fe_cloudwatch; /* CloudWatch, Smithy RPC v2 CBOR */
 	if (scope_service(req, service, sizeof service)) {
 		if (strcmp(service, "s3") == 0)
 			goto s3;
@@ -103,6 +109,8 @@ const struct sl_frontend *router_select(struct sl_req *req)
 			return &fe_logs;
 		if (strcmp(service, "sts") == 0 || strcmp(service, "iam") == 0)
 			return &fe_query;
+		if (strcmp(service, "monitoring") == 0)
+			return &fe_cloudwatch; /* CloudWatch, awsQuery */
 	}
 	if (is_runtime_path(req->path))
 		return &fe_runtime;

@@ -16,5 +16,6 @@ extern const struct sl_frontend fe_sagemaker;
 extern const struct sl_frontend fe_runtime;
 extern const struct sl_frontend fe_logs;
 extern const struct sl_frontend fe_query;
+extern const struct sl_frontend fe_cloudwatch;
 
 #endif
