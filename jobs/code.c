@@ -105,8 +105,11 @@ static int extract_all(struct archive *in, const char *dest, const char *what, u
 			goto out;
 		}
 		name = strip_dot_slash(name);
-		if (!*name || strcmp(name, ".") == 0)
-			continue; /* the archive's root folder: dest itself */
+		if (!*name || strcmp(name, ".") == 0 ||
+		    (type == AE_IFDIR && strspn(name, "/") == strlen(name)))
+			continue; /* the archive's root folder: dest itself ("/" is how
+				   * Python's tarfile writes add(dir, arcname="/"),
+				   * the SDK's repacked model.tar.gz) */
 		if (!rel_ok(name)) {
 			snprintf(err, n,
 				 "ClientError: %s: entry \"%s\" would be written outside the destination "
