@@ -60,6 +60,11 @@ echo "== Python inference server tests (system python3: numpy, torch, sklearn)"
 	tests/python >"$results/python-pytest.out" 2>&1
 tail -n 3 "$results/python-pytest.out"
 
+echo "== course notebooks end to end (tests/e2e: SDK v1.72, v2, v3, boto3; release build)"
+SAGELITE_BIN="$top/build/release/sagelite" .venv/bin/python -m pytest -q -p no:cacheprovider \
+	--junitxml="$results/e2e-pytest.xml" tests/e2e >"$results/e2e-pytest.out" 2>&1
+tail -n 3 "$results/e2e-pytest.out"
+
 echo "== make distcheck"
 step distcheck make -C "$top/build/release" -j"$jobs" distcheck
 
