@@ -627,6 +627,176 @@ static void checkpoints_save(struct train_run *r)
 	free(prefix);
 }
 
+/* SDK v3's ModelTrainer without the sandbox (--isolation none).  Its
+ * driver scripts, shipped in the sm_drivers channel (sm_train.sh,
+ * scripts/environment.py, common/utils.py, distributed_drivers/…, and
+ * sourcecode.json / distributed.json), and the command in
+ * ContainerEntrypoint / ContainerArguments name the container's paths
+ * literally — /opt/ml/input/config/<file>.json, /opt/ml/input/data/<channel>,
+ * /opt/ml/model, /opt/ml/output, /opt/ml/input/sm_training.env — rather
+ * than reading SM_* or SAGEMAKER_BASE_DIR.  There is no /opt/ml without the
+ * sandbox's bind mount, so the /opt/ml prefix of those text files (files
+ * holding a NUL are left alone) and of the command is replaced with the
+ * host's root.  The files are the job's own copies in its job directory
+ * (channels.c: copies or reflinks, never the blob store's objects); the
+ * user's code (the code channel) is left as it is.  The root must be made
+ * of characters that need no quoting in sh or in a Python string. */
+#define OPT_ML "/opt/ml"
+#define OPT_ML_LEN (sizeof OPT_ML - 1)
+#define DRIVER_FILE_MAX (8u << 20)
+#define DRIVER_DEPTH_MAX 16
+
+static int uses_container_entrypoint(const struct train_run *r)
+{
+	const cJSON *hps = cJSON_GetObjectItemCaseSensitive(r->doc, "HyperParameters");
+	const cJSON *ep = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(r->doc, "AlgorithmSpecification"), "ContainerEntrypoint");
+	char *entry;
+	int yes;
+
+	if (r->rt.kind != RUNTIME_PYTHON || !cJSON_IsArray(ep) || cJSON_GetArraySize(ep) == 0)
+		return 0;
+	entry = trainenv_entry_point(hps);
+	yes = !entry || !*entry;
+	free(entry);
+	return yes;
+}
+
+static int path_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '-' || c == '.';
+}
+
+/* s[0..len) with every /opt/ml that stands as a path's first component
+ * (not inside a longer name: /opt/mlflow, x/opt/ml) replaced by root;
+ * NULL when there is none.  *out_len gets the new length. */
+static char *rebase_opt_ml(const char *s, size_t len, const char *root, size_t *out_len)
+{
+	size_t rl = strlen(root), i = 0, from = 0, o = 0, size = 0;
+	char *out = NULL;
+
+	while (from < len) {
+		const char *p = memmem(s + from, len - from, OPT_ML, OPT_ML_LEN);
+		size_t at, end;
+
+		if (!p)
+			break;
+		at = (size_t)(p - s);
+		end = at + OPT_ML_LEN;
+		if ((at > 0 && (path_char(s[at - 1]) || s[at - 1] == '/')) ||
+		    (end < len && (path_char(s[end]) && s[end] != '.'))) {
+			from = at + 1;
+			continue;
+		}
+		if (!out) {
+			size = len + 64 + rl;
+			out = xmalloc(size + 1);
+			o = 0;
+		}
+		if (o + (at - i) + rl + (len - end) + 1 > size) {
+			size = (o + (at - i) + rl + (len - end)) * 2 + 1;
+			out = xrealloc(out, size + 1);
+		}
+		memcpy(out + o, s + i, at - i);
+		o += at - i;
+		memcpy(out + o, root, rl);
+		o += rl;
+		i = from = end;
+	}
+	if (!out)
+		return NULL;
+	memcpy(out + o, s + i, len - i);
+	o += len - i;
+	out[o] = '\0';
+	*out_len = o;
+	return out;
+}
+
+/* Rebase the text files under the open directory dfd (which it closes). */
+static int rebase_dir(int dfd, const char *root, int depth, char *err, size_t n)
+{
+	DIR *d = fdopendir(dfd);
+	struct dirent *e;
+	int rc = 0;
+
+	if (!d) {
+		close(dfd);
+		snprintf(err, n, "InternalServerError: reading the sm_drivers channel: %s", strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && (e = readdir(d))) {
+		struct stat st;
+		char *buf = NULL, *text;
+		size_t len;
+		int fd;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			fd = depth < DRIVER_DEPTH_MAX
+				     ? openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+				     : -1;
+			if (fd >= 0)
+				rc = rebase_dir(fd, root, depth + 1, err, n);
+			continue;
+		}
+		if (!S_ISREG(st.st_mode) || st.st_size <= 0 || (uint64_t)st.st_size > DRIVER_FILE_MAX)
+			continue;
+		fd = openat(dirfd(d), e->d_name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		len = (size_t)st.st_size;
+		buf = xmalloc(len);
+		if (pread(fd, buf, len, 0) == (ssize_t)len && !memchr(buf, '\0', len) &&
+		    (text = rebase_opt_ml(buf, len, root, &len))) {
+			const char *q = text;
+			size_t left = len;
+
+			while (left > 0) {
+				ssize_t w = pwrite(fd, q, left, (off_t)(q - text));
+
+				if (w <= 0)
+					break;
+				q += w;
+				left -= (size_t)w;
+			}
+			if (left > 0 || ftruncate(fd, (off_t)len) < 0) {
+				snprintf(err, n, "InternalServerError: rewriting %s in the sm_drivers channel: %s",
+					 e->d_name, strerror(errno));
+				rc = -1;
+			}
+			free(text);
+		}
+		free(buf);
+		close(fd);
+	}
+	closedir(d);
+	return rc;
+}
+
+static int rebase_drivers(const struct train_host *h, char *err, size_t n)
+{
+	char dir[PATH_MAX + 32];
+	const char *c;
+	int fd;
+
+	for (c = h->dir.root; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("/._-+,:@=", *c)) {
+			snprintf(err, n, "ClientError: AlgorithmSpecification.ContainerEntrypoint with "
+				 "--isolation none runs the SDK's drivers with their /opt/ml paths moved to the "
+				 "job directory, whose path must be plain (letters, digits, / . _ - + , : @ =): "
+				 "start sagelite with such a --data-dir, or with --isolation auto");
+			return -1;
+		}
+	snprintf(dir, sizeof dir, "%s/input/data/sm_drivers", h->dir.root);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return 0; /* no drivers: only the command is rebased */
+	return rebase_dir(fd, h->dir.root, 0, err, n);
+}
+
 static int prepare_host(struct train_run *r, struct train_host *h, char *err, size_t n)
 {
 	const cJSON *hps = cJSON_GetObjectItemCaseSensitive(r->doc, "HyperParameters");
@@ -643,6 +813,8 @@ static int prepare_host(struct train_run *r, struct train_host *h, char *err, si
 	    channels_materialize(&h->dir, r->account,
 				 cJSON_GetObjectItemCaseSensitive(r->doc, "InputDataConfig"), NULL, err, n) < 0 ||
 	    checkpoints_restore(r, h, err, n) < 0)
+		goto out;
+	if (!sandbox_enabled() && uses_container_entrypoint(r) && rebase_drivers(h, err, n) < 0)
 		goto out;
 	if (submit && *submit) {
 		char code[PATH_MAX + 16];
@@ -771,18 +943,21 @@ static int spawn_host(struct train_run *r, struct train_host *h, char *err, size
 		o.extra = (const char *const *)xgb_env;
 	}
 	if (r->rt.kind == RUNTIME_PYTHON && (!entry || !*entry) && (cargv = container_argv(r->doc))) {
-		/* SDK v3's ModelTrainer: its driver scripts use the container's
-		 * /opt/ml paths, which only the sandbox provides, and run the
-		 * first python3 on PATH: the framework interpreter's folder
-		 * goes first. */
+		/* SDK v3's ModelTrainer: its command and driver scripts use the
+		 * container's /opt/ml paths, which the sandbox provides and
+		 * which are the job directory without it (rebase_drivers), and
+		 * run the first python3 on PATH: the framework interpreter's
+		 * folder goes first. */
 		const char *py = jobs_cfg()->python, *slash = strrchr(py, '/'), *path = getenv("PATH");
+		size_t k, len;
 
-		if (!sandbox) {
-			snprintf(err, n, "ClientError: AlgorithmSpecification.ContainerEntrypoint runs with the "
-				 "container's /opt/ml paths, which sagelite provides only with bubblewrap "
-				 "isolation (--isolation auto or bwrap); this daemon runs with none");
-			envp = NULL;
-			goto out;
+		for (k = 0; !sandbox && cargv[k]; k++) {
+			char *moved = rebase_opt_ml(cargv[k], strlen(cargv[k]), h->dir.root, &len);
+
+			if (moved) {
+				free(cargv[k]);
+				cargv[k] = moved;
+			}
 		}
 		if (slash && slash != py) {
 			xgb_env[0] = xasprintf("PATH=%.*s:%s", (int)(slash - py), py,

@@ -160,21 +160,27 @@ def run_flow(daemon, flow, workdir):
 
 
 @pytest.fixture(scope="session")
-def course(tmp_path_factory):
-    """{(flow, isolation): Future of run_flow's summary}; every run is
-    queued at once."""
+def course(request, tmp_path_factory):
+    """{(flow, isolation): Future of run_flow's summary}; every selected
+    run (-k picks them) is queued at once."""
     if not Path(SAGELITE_BIN).exists():
         pytest.fail(f"{SAGELITE_BIN} not built")
     for venv, _ in FLOWS.values():
         if not (VENVS[venv] / "bin" / "python").exists():
             pytest.fail(f"{VENVS[venv]} missing: run scripts/install-deps.sh --test")
+    wanted = {(it.callspec.params["flow"], it.callspec.params["iso"])
+              for it in request.session.items
+              if hasattr(it, "callspec") and "flow" in it.callspec.params}
+    isolations = [iso for iso in ISOLATIONS if any(w[1] == iso for w in wanted)]
     daemons = {iso: Daemon(tmp_path_factory.mktemp(f"sagelite-{iso}"), iso)
-               for iso in ISOLATIONS}
+               for iso in isolations}
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=JOBS)
     futures = {}
     # Interleave the daemons so both modes make progress from the start.
     for flow in FLOWS:
-        for iso in ISOLATIONS:
+        for iso in isolations:
+            if (flow, iso) not in wanted:
+                continue
             workdir = tmp_path_factory.mktemp(f"{flow}-{iso}")
             futures[(flow, iso)] = pool.submit(run_flow, daemons[iso], flow, workdir)
     yield futures

@@ -15,15 +15,13 @@ and once with --isolation=none.
 | v2-fraud      | SDK 2.x    | fraud/fraud-sdk-v2.ipynb (+ tuning)         |
 | v3-moon       | SDK 3.x    | moon/moon-sdk-v3.ipynb (ModelTrainer)       |
 
-v3-moon with --isolation=none is an expected failure (KNOWN_LIMITS).
-
 The checks read the notebooks' own results (their global variables: the
 metrics table, RMSE, accuracy, FinalMetricDataList …).  Each test prints its
 wall time split into the SDK's polling sleeps and the rest (requests to
 sagelite, the jobs it runs, and the client's own work), per phase."""
 import pytest
 
-from conftest import BWRAP_WORKS, FLOWS, ISOLATIONS
+from conftest import FLOWS, ISOLATIONS
 
 
 def timing_table(flow, iso, s):
@@ -77,12 +75,10 @@ CHECKS = {
 }
 
 
-# SDK v3's ModelTrainer runs driver scripts that use the container's /opt/ml
-# paths; sagelite provides them only inside the bubblewrap sandbox (README,
-# compatibility table).  strict: an XPASS means the limitation is gone.
-KNOWN_LIMITS = {("v3-moon", "none"): "ModelTrainer's drivers need /opt/ml: bubblewrap only"}
-if not BWRAP_WORKS:  # --isolation auto falls back to none on this host
-    KNOWN_LIMITS[("v3-moon", "auto")] = "bubblewrap is unusable here: auto means none"
+# Expected failures, {(flow, isolation): reason}; strict: an XPASS means the
+# limitation is gone.  None now: SDK v3's ModelTrainer runs in both modes
+# (jobs/training.c rebases its drivers' /opt/ml paths without the sandbox).
+KNOWN_LIMITS = {}
 
 
 @pytest.mark.parametrize("iso", ISOLATIONS)
