@@ -1,9 +1,57 @@
 /* httpconn.h — the HTTP/1.1 client side the bench load generators share
- * (s3load.c, smload.c): an incremental response parser and blocking-free
- * keep-alive connections.  Included once into each generator's single
- * translation unit; it uses the includer's die(), o_host and o_port. */
+ * (s3load.c, smload.c, epload.c): die(), a monotonic clock, the options
+ * every generator takes, an incremental response parser and blocking or
+ * non-blocking keep-alive connections.  Included once into each
+ * generator's single translation unit, which defines BENCH_PROG (its name,
+ * the prefix of its messages) first. */
 #ifndef SL_BENCH_HTTPCONN_H
 #define SL_BENCH_HTTPCONN_H
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef BENCH_PROG
+#error "define BENCH_PROG (the generator's name) before including httpconn.h"
+#endif
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs(BENCH_PROG ": ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	exit(2);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- options every generator takes ---------------------------------------- */
+
+static const char *o_host = "127.0.0.1";
+static int o_port;
+static int o_conns = 16, o_threads = 1;
+static long o_count = 0;
+static double o_duration = 5, o_warmup = 1;
+static char hosthdr[300]; /* "host:port", the Host header */
 
 /* A non-negative decimal option value, or die. */
 static long opt_num(const char *flag, const char *v)
@@ -16,6 +64,77 @@ static long opt_num(const char *flag, const char *v)
 	if (errno || end == v || *end || n < 0)
 		die("%s: not a number: %s", flag, v);
 	return n;
+}
+
+/* One "--name value" option: where its value goes and how it is read. */
+enum opt_kind { OPT_STR, OPT_INT, OPT_LONG, OPT_U64, OPT_DOUBLE, OPT_FN };
+
+struct opt {
+	const char *name;
+	enum opt_kind kind;
+	void *dst;                   /* OPT_FN: unused */
+	void (*fn)(const char *v);   /* OPT_FN: called with the value */
+};
+
+static const struct opt common_opts[] = {
+	{ "--host", OPT_STR, &o_host, NULL },
+	{ "--port", OPT_INT, &o_port, NULL },
+	{ "--conns", OPT_INT, &o_conns, NULL },
+	{ "--threads", OPT_INT, &o_threads, NULL },
+	{ "--count", OPT_LONG, &o_count, NULL },
+	{ "--duration", OPT_DOUBLE, &o_duration, NULL },
+	{ "--warmup", OPT_DOUBLE, &o_warmup, NULL },
+	{ NULL, OPT_STR, NULL, NULL },
+};
+
+/* Sets k's value from table t; returns 0 when t has no option k. */
+static int opt_set(const struct opt *t, const char *k, const char *v)
+{
+	for (; t->name; t++) {
+		if (strcmp(t->name, k) != 0)
+			continue;
+		switch (t->kind) {
+		case OPT_STR:
+			*(const char **)t->dst = v;
+			break;
+		case OPT_INT:
+			*(int *)t->dst = (int)opt_num(k, v);
+			break;
+		case OPT_LONG:
+			*(long *)t->dst = opt_num(k, v);
+			break;
+		case OPT_U64:
+			*(uint64_t *)t->dst = strtoull(v, NULL, 10);
+			break;
+		case OPT_DOUBLE:
+			*(double *)t->dst = atof(v);
+			break;
+		case OPT_FN:
+			t->fn(v);
+			break;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/* Parses the leading "--name value" pairs: common_opts (--host, --port,
+ * --conns, --threads, --count, --duration, --warmup) and the generator's
+ * own table (ended by a NULL name).  Sets hosthdr; returns the index of
+ * the first argument that is not an option. */
+static int parse_opts(int argc, char **argv, const struct opt *own)
+{
+	int i;
+
+	for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
+		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!v)
+			die("%s needs a value", k);
+		if (!opt_set(common_opts, k, v) && !opt_set(own, k, v))
+			die("unknown option %s", k);
+	}
+	snprintf(hosthdr, sizeof hosthdr, "%s:%d", o_host, o_port);
+	return i;
 }
 
 /* ---- incremental HTTP/1.1 response parser -------------------------------- */

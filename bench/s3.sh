@@ -16,7 +16,8 @@ bin=${SAGELITE_BIN:-../build/release/sagelite}
 [ -x "$bin" ] || { echo "build first: $bin missing (scripts/test.sh or configure in build/release)" >&2; exit 1; }
 ./setup.sh
 loadgen=.venv/bin/s3load
-if [ ! -x "$loadgen" ] || [ s3load.c -nt "$loadgen" ]; then
+if [ ! -x "$loadgen" ] || [ s3load.c -nt "$loadgen" ] || [ httpconn.h -nt "$loadgen" ] ||
+	[ sigv4lite.h -nt "$loadgen" ] || [ loadgen.h -nt "$loadgen" ]; then
 	gcc -O2 -std=gnu11 -Wall -Wextra -o "$loadgen" s3load.c -lcrypto -lpthread
 fi
 exec .venv/bin/python s3.py --loadgen "$loadgen" --sagelite "$(realpath "$bin")" "$@"
