@@ -430,7 +430,8 @@ def main():
     print()
     print("ratio = how many times better sagelite is (throughput: sagelite/moto; "
           "latency and RSS: moto/sagelite)")
-    print("sagelite fsyncs every PUT's blob before answering; moto keeps objects in memory "
+    print("sagelite answers a PUT once it is on disk (body file and directory fsynced, then a WAL "
+          "fsync shared by concurrent PUTs); moto keeps objects in memory "
           "(large ones spill to temp files) and closes the connection after every response.")
     problems = [k for k in ("put_err", "get_err") if sl.get(k) or mo.get(k)]
     if problems:

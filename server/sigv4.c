@@ -2,13 +2,16 @@
  * string to sign, signing key and signature; parsing of the Authorization
  * header and of presigned credentials; the aws-chunked chunk/trailer strings
  * to sign; and the S3 SigV2 HMAC-SHA1 form.  Cryptography is OpenSSL
- * libcrypto (EVP_Digest, one-shot HMAC(), CRYPTO_memcmp).
+ * libcrypto (EVP_Digest, one-shot HMAC(), CRYPTO_memcmp).  Pure but for
+ * one thread-safe cache of derived signing keys.
  *
  * Reference: "Create a signed AWS API request" (SigV4) and the published
  * SigV4 test suite in tests/data/sigv4-testsuite/, which tests/unit/
  * test_sigv4.c runs against this file. */
 #include "sigv4.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,9 +64,9 @@ void sv4_hmac_hex(const unsigned char key[32], const char *msg, size_t n,
 	sl_hex(md, 32, out);
 }
 
-void sv4_signing_key(const char *secret, const char *date8,
-		     const char *region, const char *service,
-		     unsigned char key[32])
+static void derive_signing_key(const char *secret, const char *date8,
+			       const char *region, const char *service,
+			       unsigned char key[32])
 {
 	struct sl_buf k;
 	unsigned char t[32];
@@ -78,6 +81,85 @@ void sv4_signing_key(const char *secret, const char *date8,
 	OPENSSL_cleanse(k.data, k.len);
 	OPENSSL_cleanse(t, sizeof t);
 	sl_buf_free(&k);
+}
+
+/* Derived signing keys, cached: a key changes only with the secret, the
+ * day, the region and the service, and every request (twice for one with an
+ * aws-chunked body) needs one; the four HMACs cost more than the rest of
+ * the signature check.  A few slots, least recently used replaced, behind
+ * one mutex held only for the lookup and the store.  The slot's tag is
+ * secret, date, region and service, each NUL-terminated, so no two
+ * different tuples share one; a tuple longer than a tag skips the cache. */
+#define KEY_CACHE_SLOTS 16
+#define KEY_CACHE_TAG 256
+
+struct key_slot {
+	size_t tag_len;          /* 0: empty */
+	uint64_t used;
+	char tag[KEY_CACHE_TAG];
+	unsigned char key[32];
+};
+
+static pthread_mutex_t key_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct key_slot key_cache[KEY_CACHE_SLOTS];
+static uint64_t key_cache_clock;
+
+/* The tag of a tuple into tag; its length, or 0 when it does not fit. */
+static size_t key_tag(const char *secret, const char *date8, const char *region,
+		      const char *service, char tag[KEY_CACHE_TAG])
+{
+	const char *part[4] = { secret, date8, region, service };
+	size_t n = 0, i, l;
+
+	for (i = 0; i < 4; i++) {
+		l = strlen(part[i]) + 1;
+		if (l > KEY_CACHE_TAG - n)
+			return 0;
+		memcpy(tag + n, part[i], l);
+		n += l;
+	}
+	return n;
+}
+
+void sv4_signing_key(const char *secret, const char *date8,
+		     const char *region, const char *service,
+		     unsigned char key[32])
+{
+	char tag[KEY_CACHE_TAG];
+	size_t n = key_tag(secret, date8, region, service, tag);
+	struct key_slot *victim;
+	unsigned i;
+
+	if (!n) {
+		derive_signing_key(secret, date8, region, service, key);
+		return;
+	}
+	pthread_mutex_lock(&key_cache_lock);
+	for (i = 0; i < KEY_CACHE_SLOTS; i++) {
+		struct key_slot *e = &key_cache[i];
+
+		if (e->tag_len == n && CRYPTO_memcmp(e->tag, tag, n) == 0) {
+			e->used = ++key_cache_clock;
+			memcpy(key, e->key, 32);
+			pthread_mutex_unlock(&key_cache_lock);
+			OPENSSL_cleanse(tag, n);
+			return;
+		}
+	}
+	pthread_mutex_unlock(&key_cache_lock);
+	derive_signing_key(secret, date8, region, service, key);
+	pthread_mutex_lock(&key_cache_lock);
+	victim = &key_cache[0];
+	for (i = 1; i < KEY_CACHE_SLOTS && victim->tag_len; i++)
+		if (!key_cache[i].tag_len || key_cache[i].used < victim->used)
+			victim = &key_cache[i];
+	OPENSSL_cleanse(victim->tag, victim->tag_len);
+	memcpy(victim->tag, tag, n);
+	victim->tag_len = n;
+	victim->used = ++key_cache_clock;
+	memcpy(victim->key, key, 32);
+	pthread_mutex_unlock(&key_cache_lock);
+	OPENSSL_cleanse(tag, n);
 }
 
 /* ---- canonical URI ----------------------------------------------------- */

@@ -62,7 +62,8 @@ int sv4_canonical_request(const struct sv4_request *r, struct sl_buf *out);
 int sv4_string_to_sign(const char *amz_date, const char *scope,
 		       const char *creq, size_t creq_len, struct sl_buf *out);
 
-/* Derive the signing key for secret/date/region/service. */
+/* Derive the signing key for secret/date/region/service (from a small
+ * thread-safe cache of recently derived keys when it is there). */
 void sv4_signing_key(const char *secret, const char *date8,
 		     const char *region, const char *service,
 		     unsigned char key[32]);

@@ -97,7 +97,7 @@ int blob_path(const char *id, char *out, size_t cap)
 int blob_tmp_commit(struct blob_tmp *t, char id[BLOB_ID_LEN + 1])
 {
 	char dst[PATH_MAX], dir[PATH_MAX];
-	int rc = -1;
+	int dfd, rc = -1;
 
 	if (fsync(t->fd) < 0) {
 		sl_err("blobs: fsync %s: %s", t->path, strerror(errno));
@@ -123,6 +123,17 @@ int blob_tmp_commit(struct blob_tmp *t, char id[BLOB_ID_LEN + 1])
 		goto out;
 	}
 	t->path[0] = '\0';
+	/* The new name must be on disk before a row that names it can be:
+	 * rows are made durable (db_sync_wal) and outlive a power cut. */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd) < 0) {
+		sl_err("blobs: fsync of %s: %s", dir, strerror(errno));
+		if (dfd >= 0)
+			close(dfd);
+		unlink(dst);
+		goto out;
+	}
+	close(dfd);
 	rc = 0;
 out:
 	blob_tmp_discard(t);

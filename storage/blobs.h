@@ -26,8 +26,9 @@ int blobs_init(const char *data_dir);
 int blob_tmp_open(struct blob_tmp *t);
 /* Append n bytes.  0 or -1 (disk full, I/O error: logged). */
 int blob_tmp_write(struct blob_tmp *t, const void *data, size_t n);
-/* fsync, rename into the store under a fresh id (written to id, 33 bytes).
- * The temp file is gone afterwards whatever the outcome.  0 or -1. */
+/* fsync, rename into the store under a fresh id (written to id, 33 bytes)
+ * and fsync the directory.  The temp file is gone afterwards whatever the
+ * outcome.  0 or -1. */
 int blob_tmp_commit(struct blob_tmp *t, char id[BLOB_ID_LEN + 1]);
 /* Remove the temp file (safe to call twice, or after commit). */
 void blob_tmp_discard(struct blob_tmp *t);

@@ -50,6 +50,15 @@ int db_commit(void);
 void db_rollback(void);
 #define db_begin() db_begin_at(__FILE__, __LINE__)
 
+/* Commit, then make the commit durable: the WAL is fsynced by one thread
+ * for every commit made before that fsync began (group commit), so
+ * concurrent writers share one fsync.  Commits stay synchronous=NORMAL
+ * and hold the write lock only for their own pages.  0 or -1 (rolled
+ * back, or committed but not known durable: logged). */
+int db_commit_durable(void);
+/* Only the group fsync of the WAL (after a commit made elsewhere). */
+int db_sync_wal(void);
+
 /* Step a statement; returns SQLITE_ROW, SQLITE_DONE, or an error code after
  * logging it with the statement text. */
 int db_step(sqlite3_stmt *st);

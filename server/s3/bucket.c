@@ -2,6 +2,7 @@
  * DeleteBucket, GetBucketLocation, GetBucketAcl, and the access check every
  * bucket-scoped operation runs first (s3_bucket_access). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "s3.h"
@@ -58,17 +59,40 @@ int s3_bucket_access(struct sl_req *req, struct s3_ctx *s3, struct bucket *b)
 	return 0;
 }
 
+/* One ListBuckets page: the filters and where the page stands. */
+struct bucket_page {
+	struct sl_req *req;
+	unsigned long max;        /* 0: no max-buckets, every bucket */
+	const char *after;        /* from the continuation token, or NULL */
+	const char *prefix, *region;
+	unsigned long n;
+	int truncated;
+	char last[64];
+};
+
 static void add_bucket(const struct bucket *b, void *arg)
 {
-	struct sl_req *req = arg;
+	struct bucket_page *pg = arg;
+	struct sl_req *req = pg->req;
+	const char *region = b->region[0] ? b->region : "us-east-1";
 	char created[32];
 
+	if ((pg->after && strcmp(b->name, pg->after) <= 0) ||
+	    (pg->prefix && strncmp(b->name, pg->prefix, strlen(pg->prefix)) != 0) ||
+	    (pg->region && strcmp(region, pg->region) != 0) || pg->truncated)
+		return;
+	if (pg->max && pg->n == pg->max) {
+		pg->truncated = 1;
+		return;
+	}
 	sl_fmt_iso8601(b->created_at, created);
 	sl_buf_puts(&req->rbody, "<Bucket>");
 	s3_xml_elem(req, "Name", b->name);
 	s3_xml_elem(req, "CreationDate", created);
-	s3_xml_elem(req, "BucketRegion", b->region[0] ? b->region : "us-east-1");
+	s3_xml_elem(req, "BucketRegion", region);
 	sl_buf_puts(&req->rbody, "</Bucket>");
+	snprintf(pg->last, sizeof pg->last, "%s", b->name);
+	pg->n++;
 }
 
 void s3_xml_owner_into(struct sl_req *req, struct sl_buf *b, const char *tag,
@@ -88,16 +112,52 @@ void s3_xml_owner(struct sl_req *req, const char *tag, const char *account_id)
 	s3_xml_owner_into(req, &req->rbody, tag, account_id);
 }
 
-/* GET / — the caller's buckets in name order, with the owner. */
+/* GET / — the caller's buckets in name order, with the owner; paginated
+ * with max-buckets / continuation-token (the token is the base64 of the
+ * last name listed), filtered by prefix and bucket-region. */
 int s3_list_buckets(struct sl_req *req, struct s3_ctx *s3)
 {
+	const char *max = req_param(req, "max-buckets"), *token = req_param(req, "continuation-token");
+	struct bucket_page pg;
+	unsigned char after[64];
+	uint64_t v;
 	(void)s3;
+
+	memset(&pg, 0, sizeof pg);
+	pg.req = req;
+	if (max) {
+		if (sl_parse_u64(max, 10000, &v) < 0 || v < 1)
+			return req_fail(req, 400, "InvalidArgument",
+					"Argument max-buckets must be an integer between 1 and 10000.");
+		pg.max = (unsigned long)v;
+	}
+	if (token && *token) {
+		long n = sl_unbase64(token, after, sizeof after - 1);
+
+		if (n <= 0 || memchr(after, '\0', (size_t)n))
+			return req_fail(req, 400, "InvalidArgument",
+					"The continuation token provided is incorrect");
+		after[n] = '\0';
+		pg.after = (const char *)after;
+	}
+	pg.prefix = req_param(req, "prefix");
+	pg.region = req_param(req, "bucket-region");
+	if (pg.region && !*pg.region)
+		pg.region = NULL;
 	s3_xml_begin(req, "ListAllMyBucketsResult");
 	s3_xml_owner(req, "Owner", req->who.account_id);
 	sl_buf_puts(&req->rbody, "<Buckets>");
-	if (buckets_each(req->who.account_id, add_bucket, req) < 0)
+	if (buckets_each(req->who.account_id, add_bucket, &pg) < 0)
 		return req_fail_generic(req, SL_GE_INTERNAL, "We encountered an internal error.");
 	sl_buf_puts(&req->rbody, "</Buckets>");
+	if (pg.truncated) {
+		char *t = sl_base64((const unsigned char *)pg.last, strlen(pg.last));
+
+		s3_xml_elem(req, "ContinuationToken", t);
+		free(t);
+	}
+	if (pg.prefix)
+		s3_xml_elem(req, "Prefix", pg.prefix);
 	s3_xml_end(req, "ListAllMyBucketsResult");
 	return 0;
 }

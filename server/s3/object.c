@@ -3,11 +3,13 @@
  * conditionals), DeleteObject, CopyObject, GetObjectAcl.
  *
  * A PUT never holds the body in memory: the body sink writes each slice to
- * a temp blob while MD5 and the requested checksum run over it; only when
- * the whole body has arrived and verified is the blob committed and the
- * row written in one transaction.  A failure at any point discards the temp
- * file through the request's cleanup hook. */
+ * a temp blob while MD5 and the requested checksum run over it (on a second
+ * thread for big bodies); only when the whole body has arrived and verified
+ * is the blob committed and the row written in one transaction, whose WAL
+ * fsync is shared with concurrent PUTs.  A failure at any point discards
+ * the temp file through the request's cleanup hook. */
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,16 +169,135 @@ static void meta_to_headers(struct sl_req *req, const struct object *o, int over
 
 /* ---- PutObject ---------------------------------------------------------- */
 
+/* Bodies of at least this size are hashed (MD5 and the requested checksum)
+ * on a second thread while the receiving thread writes them to the temp
+ * blob: one core cannot do both at loopback speed. */
+#define HASH_THREAD_MIN_BODY (8u << 20)
+#define HASH_RING_BYTES (2u << 20)
+#define HASH_SLICE (512u << 10)
+
+/* The hashing thread and the ring of body bytes it reads.  head and tail
+ * count bytes ever written and hashed; [tail, head) is the hasher's. */
+struct hasher {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t more, room;
+	unsigned char *ring;
+	uint64_t head, tail;
+	int eof, stop;
+	EVP_MD_CTX *md5;
+	struct s3_cksum_run *cksum;
+};
+
+static void *hasher_main(void *arg)
+{
+	struct hasher *h = arg;
+
+	pthread_mutex_lock(&h->mu);
+	for (;;) {
+		size_t off, n;
+
+		while (h->head == h->tail && !h->eof && !h->stop)
+			pthread_cond_wait(&h->more, &h->mu);
+		if (h->stop || h->head == h->tail)
+			break;
+		off = (size_t)(h->tail % HASH_RING_BYTES);
+		n = (size_t)(h->head - h->tail);
+		if (n > HASH_RING_BYTES - off)
+			n = HASH_RING_BYTES - off;
+		if (n > HASH_SLICE)
+			n = HASH_SLICE;
+		pthread_mutex_unlock(&h->mu);
+		EVP_DigestUpdate(h->md5, h->ring + off, n);
+		s3_cksum_run_update(h->cksum, h->ring + off, n);
+		pthread_mutex_lock(&h->mu);
+		h->tail += n;
+		pthread_cond_signal(&h->room);
+	}
+	pthread_mutex_unlock(&h->mu);
+	return NULL;
+}
+
+static struct hasher *hasher_start(EVP_MD_CTX *md5, struct s3_cksum_run *cksum)
+{
+	struct hasher *h = xcalloc(1, sizeof *h);
+
+	h->ring = xmalloc(HASH_RING_BYTES);
+	h->md5 = md5;
+	h->cksum = cksum;
+	pthread_mutex_init(&h->mu, NULL);
+	pthread_cond_init(&h->more, NULL);
+	pthread_cond_init(&h->room, NULL);
+	if (pthread_create(&h->thread, NULL, hasher_main, h) != 0) {
+		pthread_mutex_destroy(&h->mu);
+		pthread_cond_destroy(&h->more);
+		pthread_cond_destroy(&h->room);
+		free(h->ring);
+		free(h);
+		return NULL; /* hash in the receiving thread instead */
+	}
+	return h;
+}
+
+/* Copy n body bytes into the ring (waiting for room). */
+static void hasher_feed(struct hasher *h, const char *data, size_t n)
+{
+	while (n) {
+		size_t off, c;
+
+		pthread_mutex_lock(&h->mu);
+		while (h->head - h->tail == HASH_RING_BYTES)
+			pthread_cond_wait(&h->room, &h->mu);
+		off = (size_t)(h->head % HASH_RING_BYTES);
+		c = HASH_RING_BYTES - (size_t)(h->head - h->tail);
+		if (c > HASH_RING_BYTES - off)
+			c = HASH_RING_BYTES - off;
+		if (c > n)
+			c = n;
+		pthread_mutex_unlock(&h->mu);
+		memcpy(h->ring + off, data, c);
+		pthread_mutex_lock(&h->mu);
+		h->head += c;
+		pthread_cond_signal(&h->more);
+		pthread_mutex_unlock(&h->mu);
+		data += c;
+		n -= c;
+	}
+}
+
+/* Wait for the thread: after every fed byte is hashed (finish), or at
+ * once (stop).  Frees h. */
+static void hasher_end(struct hasher *h, int finish)
+{
+	pthread_mutex_lock(&h->mu);
+	if (finish)
+		h->eof = 1;
+	else
+		h->stop = 1;
+	pthread_cond_signal(&h->more);
+	pthread_mutex_unlock(&h->mu);
+	pthread_join(h->thread, NULL);
+	pthread_mutex_destroy(&h->mu);
+	pthread_cond_destroy(&h->more);
+	pthread_cond_destroy(&h->room);
+	free(h->ring);
+	free(h);
+}
+
+/* A body write in progress: the temp blob and the hashes over it. */
 struct put_state {
 	struct blob_tmp tmp;
 	EVP_MD_CTX *md5;
 	struct s3_cksum_run cksum;
+	struct hasher *hasher;
 };
 
 static void put_state_free(void *arg)
 {
 	struct put_state *ps = arg;
 
+	if (ps->hasher)
+		hasher_end(ps->hasher, 0);
 	blob_tmp_discard(&ps->tmp);
 	EVP_MD_CTX_free(ps->md5);
 	free(ps);
@@ -186,16 +307,33 @@ static int put_sink(struct sl_req *req, const char *data, size_t n)
 {
 	struct put_state *ps = req->fe_state2;
 
-	EVP_DigestUpdate(ps->md5, data, n);
-	s3_cksum_run_update(&ps->cksum, data, n);
+	if (ps->hasher) {
+		hasher_feed(ps->hasher, data, n);
+	} else {
+		EVP_DigestUpdate(ps->md5, data, n);
+		s3_cksum_run_update(&ps->cksum, data, n);
+	}
 	if (blob_tmp_write(&ps->tmp, data, n) < 0)
 		return req_fail_generic(req, SL_GE_INTERNAL, "We encountered an internal error writing your data.");
 	return 0;
 }
 
+/* The body's length when the headers tell it (-1 when they do not). */
+static int64_t expected_body_length(struct sl_req *req)
+{
+	const char *sha = req_header(req, "x-amz-content-sha256");
+	const char *dl = req_header(req, "x-amz-decoded-content-length");
+	uint64_t v;
+
+	if (sha && sl_startswith(sha, "STREAMING-"))
+		return dl && sl_parse_u64(dl, (uint64_t)INT64_MAX, &v) == 0 ? (int64_t)v : -1;
+	return req->has_content_length ? (int64_t)req->content_length : -1;
+}
+
 /* Headers stage of a body-carrying write (PutObject, UploadPart): check the
- * key and the bucket before a byte is read, open the temp blob, install the
- * sink (behind the aws-chunked decoder when the body is chunked). */
+ * key and the bucket before a byte is read, open the temp blob, set up the
+ * hashing, install the sink (behind the aws-chunked decoder when the body
+ * is chunked). */
 int s3_begin_body_write(struct sl_req *req, struct s3_ctx *s3)
 {
 	struct put_state *ps;
@@ -217,6 +355,8 @@ int s3_begin_body_write(struct sl_req *req, struct s3_ctx *s3)
 		return req_fail_generic(req, SL_GE_INTERNAL, "We encountered an internal error.");
 	ps->md5 = EVP_MD_CTX_new();
 	EVP_DigestInit_ex(ps->md5, EVP_md5(), NULL);
+	if (expected_body_length(req) >= (int64_t)HASH_THREAD_MIN_BODY)
+		ps->hasher = hasher_start(ps->md5, &ps->cksum);
 	return s3_body_install(req, put_sink);
 }
 
@@ -232,6 +372,10 @@ int s3_finish_body_write(struct sl_req *req, char id[BLOB_ID_LEN + 1], char md5h
 
 	if (s3_body_finish(req) < 0)
 		return -1;
+	if (ps->hasher) {
+		hasher_end(ps->hasher, 1);
+		ps->hasher = NULL;
+	}
 	EVP_DigestFinal_ex(ps->md5, md, &n);
 	sl_hex(md, 16, md5hex);
 	if (cmd5) {
@@ -287,7 +431,8 @@ static int check_put_conditions(struct sl_req *req, const struct s3_ctx *s3)
 
 /* Write the row for a committed blob, replacing any old object, and free
  * the old blob after the commit.  o->blob_id names the new blob (unlinked
- * on failure).  0 or -1. */
+ * on failure).  The commit is durable (group-committed WAL fsync) before
+ * this returns.  0 or -1. */
 int s3_store_object(struct sl_req *req, const struct s3_ctx *s3, struct object *o,
 		    int check_conditions)
 {
@@ -306,6 +451,9 @@ int s3_store_object(struct sl_req *req, const struct s3_ctx *s3, struct object *
 	}
 	if (old[0] && strcmp(old, o->blob_id) != 0)
 		blob_unlink(old);
+	/* Committed: the row and its blob stay even if the fsync fails. */
+	if (db_sync_wal() < 0)
+		return req_fail_generic(req, SL_GE_INTERNAL, "We encountered an internal error.");
 	return 0;
 fail:
 	blob_unlink(o->blob_id);

@@ -82,6 +82,63 @@ def test_list_buckets_omits_deleted_bucket(s3):
     assert name not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
 
 
+def test_list_buckets_pages_by_max_buckets(s3):
+    """MaxBuckets pages the listing: ContinuationToken while more remain,
+    Prefix echoed and applied; the boto3 paginator walks every page."""
+    prefix = new_bucket_name("pg") + "-"
+    names = [f"{prefix}{i}" for i in range(5)]
+    try:
+        for n in names:
+            s3.create_bucket(Bucket=n)
+        seen, token, pages = [], None, 0
+        while True:
+            kw = {"Prefix": prefix, "MaxBuckets": 2}
+            if token:
+                kw["ContinuationToken"] = token
+            r = s3.list_buckets(**kw)
+            pages += 1
+            assert r["Prefix"] == prefix
+            assert len(r["Buckets"]) <= 2
+            seen += [b["Name"] for b in r["Buckets"]]
+            token = r.get("ContinuationToken")
+            if not token:
+                break
+        assert seen == names and pages == 3
+        walked = [b["Name"] for page in s3.get_paginator("list_buckets").paginate(
+            Prefix=prefix, PaginationConfig={"PageSize": 2}) for b in page["Buckets"]]
+        assert walked == names
+        # Without MaxBuckets: every bucket, no token.
+        r = s3.list_buckets(Prefix=prefix)
+        assert [b["Name"] for b in r["Buckets"]] == names and "ContinuationToken" not in r
+    finally:
+        for n in names:
+            empty_and_delete(s3, n)
+
+
+def test_list_buckets_bucket_region_filter(s3):
+    """BucketRegion lists only the buckets in that region."""
+    prefix = new_bucket_name("rg") + "-"
+    east, west = prefix + "east", prefix + "west"
+    try:
+        s3.create_bucket(Bucket=east)
+        s3.create_bucket(Bucket=west, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        r = s3.list_buckets(Prefix=prefix, BucketRegion="eu-west-1")
+        assert [(b["Name"], b["BucketRegion"]) for b in r["Buckets"]] == [(west, "eu-west-1")]
+        r = s3.list_buckets(Prefix=prefix, BucketRegion="us-east-1")
+        assert [b["Name"] for b in r["Buckets"]] == [east]
+    finally:
+        empty_and_delete(s3, east)
+        empty_and_delete(s3, west)
+
+
+@pytest.mark.parametrize("kw", [{"MaxBuckets": 10001}, {"ContinuationToken": "!!not-a-token!!"}])
+def test_list_buckets_bad_paging_arguments(s3, kw):
+    """max-buckets past 10,000 or a garbled token: 400 InvalidArgument."""
+    with pytest.raises(ClientError) as e:
+        s3.list_buckets(**kw)
+    assert _code(e) == "InvalidArgument" and _status(e) == 400
+
+
 # -- CreateBucket -------------------------------------------------------------
 
 def test_create_bucket_returns_location(s3):

@@ -6,8 +6,9 @@
  * continuation lines, body), signed with the suite's credentials, and the
  * canonical request, string to sign and signature are compared with the
  * .creq, .sts and .authz files.  After those come hand-written cases:
- * Authorization parsing, S3/DOUBLE path modes, query rules, SigV2, and the
- * aws-chunked worked example from the S3 "sigv4-streaming" page. */
+ * Authorization parsing, S3/DOUBLE path modes, query rules, SigV2, the
+ * signing-key cache, and the aws-chunked worked example from the S3
+ * "sigv4-streaming" page. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,10 +16,14 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "server/sigv4.h"
 
@@ -698,6 +703,118 @@ static void test_hashes(void **state)
 	assert_string_equal(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+/* The signing-key derivation written out again, without the cache. */
+static void ref_signing_key(const char *secret, const char *date8, const char *region,
+			    const char *service, unsigned char out[32])
+{
+	const char *msg[4] = { date8, region, service, "aws4_request" };
+	unsigned char k[32], next[32];
+	char *first = xasprintf("AWS4%s", secret);
+	unsigned int len = 32;
+	int i;
+
+	assert_non_null(HMAC(EVP_sha256(), first, (int)strlen(first), (const unsigned char *)msg[0],
+			     strlen(msg[0]), k, &len));
+	for (i = 1; i < 4; i++) {
+		assert_non_null(HMAC(EVP_sha256(), k, 32, (const unsigned char *)msg[i], strlen(msg[i]),
+				     next, &len));
+		memcpy(k, next, 32);
+	}
+	memcpy(out, k, 32);
+	free(first);
+}
+
+#define CACHE_TUPLES 40
+
+struct key_tuple {
+	char secret[320], date8[16], region[32], service[32];
+	unsigned char want[32];
+};
+
+static struct key_tuple key_tuples[CACHE_TUPLES];
+
+/* More tuples than the cache has slots: same secret and other day, region
+ * or service; secrets whose boundary with the date shifts ("ab"+"c" vs
+ * "a"+"bc"); a secret too long for a slot's tag. */
+static void make_key_tuples(void)
+{
+	int i;
+
+	for (i = 0; i < CACHE_TUPLES; i++) {
+		struct key_tuple *t = &key_tuples[i];
+
+		snprintf(t->secret, sizeof t->secret, "secret-%d", i % 5);
+		snprintf(t->date8, sizeof t->date8, "201501%02d", 1 + i % 7);
+		snprintf(t->region, sizeof t->region, "%s", i % 2 ? "us-east-1" : "eu-west-1");
+		snprintf(t->service, sizeof t->service, "%s", i % 3 ? "s3" : "sagemaker");
+	}
+	snprintf(key_tuples[0].secret, sizeof key_tuples[0].secret, "ab");
+	snprintf(key_tuples[0].date8, sizeof key_tuples[0].date8, "c");
+	snprintf(key_tuples[1].secret, sizeof key_tuples[1].secret, "a");
+	snprintf(key_tuples[1].date8, sizeof key_tuples[1].date8, "bc");
+	memset(key_tuples[2].secret, 'x', 300);
+	key_tuples[2].secret[300] = '\0';
+	for (i = 0; i < CACHE_TUPLES; i++) {
+		struct key_tuple *t = &key_tuples[i];
+
+		ref_signing_key(t->secret, t->date8, t->region, t->service, t->want);
+	}
+}
+
+static void *key_cache_worker(void *arg)
+{
+	unsigned seed = (unsigned)(uintptr_t)arg, i;
+	unsigned char key[32];
+
+	for (i = 0; i < 3000; i++) {
+		const struct key_tuple *t;
+
+		seed = seed * 1103515245u + 12345u;
+		t = &key_tuples[(seed >> 8) % CACHE_TUPLES];
+		sv4_signing_key(t->secret, t->date8, t->region, t->service, key);
+		if (memcmp(key, t->want, 32) != 0)
+			return (void *)1;
+	}
+	return NULL;
+}
+
+/* AWS's worked example of the derivation ("Examples of how to derive a
+ * signing key for Signature Version 4"), first derived, then from the
+ * cache, then again after the cache has been cycled; and the cache never
+ * returns one tuple's key for another, from several threads at once. */
+static void test_signing_key_cache(void **state)
+{
+	static const char want[] = "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d";
+	unsigned char key[32];
+	char hex[65];
+	pthread_t th[4];
+	void *ret;
+	int pass, i;
+
+	(void)state;
+	make_key_tuples();
+	for (pass = 0; pass < 3; pass++) {
+		sv4_signing_key(TS_SECRET, "20120215", "us-east-1", "iam", key);
+		sl_hex(key, 32, hex);
+		assert_string_equal(hex, want);
+		sv4_signing_key(TS_SECRET, "20120215", "us-east-1", "iam", key);
+		sl_hex(key, 32, hex);
+		assert_string_equal(hex, want);
+		for (i = 0; i < CACHE_TUPLES; i++) {
+			const struct key_tuple *t = &key_tuples[(i * 7 + pass) % CACHE_TUPLES];
+
+			sv4_signing_key(t->secret, t->date8, t->region, t->service, key);
+			assert_memory_equal(key, t->want, 32);
+		}
+	}
+	for (i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, key_cache_worker, (void *)(uintptr_t)(i + 1)), 0);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(th[i], &ret), 0);
+		assert_null(ret);
+	}
+}
+
 /* S3 docs "sigv4-streaming", Example: PUT Object — 66560 bytes of 'a' sent
  * as 64 KiB + 1 KiB + a 0-byte chunk.  The seed signature is rebuilt from
  * the example request in S3 path mode, then the chunk chain. */
@@ -804,6 +921,7 @@ int main(void)
 		cmocka_unit_test(test_equal),
 		cmocka_unit_test(test_sv2),
 		cmocka_unit_test(test_hashes),
+		cmocka_unit_test(test_signing_key_cache),
 		cmocka_unit_test(test_chunked_example),
 	};
 	struct vector *v = NULL;

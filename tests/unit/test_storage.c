@@ -1,5 +1,7 @@
 /* test_storage.c — unit tests for storage/: migrations, the credentials
- * table, and the blob store's write/commit/sweep cycle. */
+ * table, the blob store's write/commit/sweep cycle, and the
+ * group-committed durable commit. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -193,6 +195,55 @@ static void sweep_removes_temps_and_orphans_only(void **state)
 	assert_int_equal(db_exec("DROP VIEW blob_refs; CREATE VIEW blob_refs(blob_id) AS SELECT NULL WHERE 0"), 0);
 }
 
+#define DURABLE_THREADS 4
+#define DURABLE_COMMITS 50
+
+static void *durable_writer(void *arg)
+{
+	static const char sql[] = "INSERT INTO durable_test (v) VALUES (?1)";
+	long i, base = (long)(intptr_t)arg * DURABLE_COMMITS;
+
+	for (i = 0; i < DURABLE_COMMITS; i++) {
+		sqlite3_stmt *st;
+
+		if (db_begin() < 0)
+			return (void *)1;
+		st = db_stmt(sql);
+		sqlite3_bind_int64(st, 1, base + i);
+		if (db_step(st) != SQLITE_DONE) {
+			sqlite3_reset(st);
+			db_rollback();
+			return (void *)1;
+		}
+		sqlite3_reset(st);
+		if (db_commit_durable() < 0)
+			return (void *)1;
+	}
+	return NULL;
+}
+
+static void durable_commits_from_many_threads(void **state)
+{
+	pthread_t th[DURABLE_THREADS];
+	sqlite3_stmt *st;
+	void *ret;
+	long i;
+	(void)state;
+
+	assert_int_equal(db_exec("CREATE TABLE durable_test (v INTEGER PRIMARY KEY)"), 0);
+	for (i = 0; i < DURABLE_THREADS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, durable_writer, (void *)(intptr_t)i), 0);
+	for (i = 0; i < DURABLE_THREADS; i++) {
+		assert_int_equal(pthread_join(th[i], &ret), 0);
+		assert_null(ret);
+	}
+	st = db_stmt("SELECT count(*) FROM durable_test");
+	assert_int_equal(db_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), DURABLE_THREADS * DURABLE_COMMITS);
+	sqlite3_reset(st);
+	assert_int_equal(db_sync_wal(), 0);
+}
+
 static void statements_are_cached(void **state)
 {
 	static const char sql[] = "SELECT 1";
@@ -228,6 +279,7 @@ int main(void)
 		cmocka_unit_test(blob_commit_and_read_back),
 		cmocka_unit_test(blob_paths_only_from_ids),
 		cmocka_unit_test(sweep_removes_temps_and_orphans_only),
+		cmocka_unit_test(durable_commits_from_many_threads),
 		cmocka_unit_test(statements_are_cached),
 		cmocka_unit_test(nested_transactions_refused),
 	};
