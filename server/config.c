@@ -212,7 +212,7 @@ static const struct option_row options[] = {
 	{ "--shutdown-grace", "SAGELITE_SHUTDOWN_GRACE", "shutdown-grace", "SECONDS",
 	  "how long SIGTERM waits for in-flight requests (default 10)", set_grace },
 	{ "--executor", "SAGELITE_EXECUTOR", "executor", "NAME",
-	  "host (default: training jobs run as host processes) or test (everything completes at once with a recorded artifact)", set_executor },
+	  "host (default: training, transform and tuning jobs and endpoints run as host processes) or test (everything completes at once with a recorded artifact)", set_executor },
 	{ "--python", "SAGELITE_PYTHON", "python", "PATH",
 	  "interpreter for framework images' scripts (default /usr/bin/python3)", set_python },
 	{ "--isolation", "SAGELITE_ISOLATION", "isolation", "MODE",
