@@ -27,24 +27,16 @@ generator (they share the CPUs).
       transform is real (the .out objects exist); otherwise a TODO line.
 """
 import argparse
-import io
 import os
 import re
-import shutil
-import socket
 import statistics
 import subprocess
-import sys
-import tarfile
 import tempfile
 import time
 
-import boto3
-from botocore.config import Config
+from benchlib import (ROLE, ROOT, Sagelite, cpu_secs, deploy_endpoint, host_args, log, parse_kv,
+                      remove_or_keep, tar_gz, wait_status)
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-ROLE = "arn:aws:iam::000000000000:role/SageMakerRole"
 SKLEARN_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
 IRIS = os.path.join(ROOT, "fixtures", "iris")
 BUCKET = "ep-bench"
@@ -75,75 +67,6 @@ joblib.dump(clf, sys.argv[2])
 '''
 
 
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-def parse_kv(line):
-    return {k: v for k, v in re.findall(r"(\w+)=(\S+)", line)}
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def cpu_secs(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def tar_gz(files):
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        for name, body in files.items():
-            data = body.encode() if isinstance(body, str) else body
-            info = tarfile.TarInfo(name)
-            info.size, info.mode, info.mtime = len(data), 0o644, int(time.time())
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
-class Sagelite:
-    def __init__(self, binary, tmp, python):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.data = os.path.join(tmp, "data")
-        self.err = open(os.path.join(tmp, "sagelite.log"), "w")
-        self.proc = subprocess.Popen(
-            [binary, "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", self.data,
-             "--executor", "host", "--python", python, "--log-level", "warn"],
-            stdout=subprocess.DEVNULL, stderr=self.err)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                break
-            except OSError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("sagelite did not start; see its log")
-                time.sleep(0.02)
-
-    def client(self, service):
-        return boto3.session.Session().client(
-            service, endpoint_url=self.url, aws_access_key_id="test", aws_secret_access_key="test",
-            region_name="us-east-1",
-            config=Config(retries={"max_attempts": 1}, read_timeout=120))
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.err.close()
-
-
 def deploy_once(sm, s3, i):
     """Model, config, endpoint; returns (endpoint name, seconds to InService)."""
     name = f"iris-{i}"
@@ -152,20 +75,7 @@ def deploy_once(sm, s3, i):
         "Environment": {"SAGEMAKER_PROGRAM": "inference.py",
                         "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
                         "SAGEMAKER_REGION": "us-east-1"}})
-    sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[
-        {"VariantName": "AllTraffic", "ModelName": name, "InitialInstanceCount": 1,
-         "InstanceType": "ml.m5.large", "InitialVariantWeight": 1.0}])
-    t0 = time.monotonic()
-    sm.create_endpoint(EndpointName=name, EndpointConfigName=name)
-    while True:
-        st = sm.describe_endpoint(EndpointName=name)["EndpointStatus"]
-        if st == "InService":
-            return name, time.monotonic() - t0
-        if st == "Failed":
-            raise SystemExit(f"{name} Failed: {sm.describe_endpoint(EndpointName=name)}")
-        if time.monotonic() - t0 > 300:
-            raise SystemExit(f"{name} still {st} after 300 s")
-        time.sleep(0.01)
+    return name, deploy_endpoint(sm, name)
 
 
 def instance_port(logs, endpoint):
@@ -242,14 +152,9 @@ def bench_transform(a, sm, s3):
         TransformOutput={"S3OutputPath": f"s3://{BUCKET}/transform-out/", "AssembleWith": "Line",
                          "Accept": "text/csv"},
         TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1})
-    while True:
-        d = sm.describe_transform_job(TransformJobName=name)
-        if d["TransformJobStatus"] in ("Completed", "Failed", "Stopped"):
-            break
-        if time.monotonic() - t0 > 600:
-            raise SystemExit("transform job still running after 600 s")
-        time.sleep(0.05)
-    wall = time.monotonic() - t0
+    d, wall = wait_status(lambda: sm.describe_transform_job(TransformJobName=name),
+                          "TransformJobStatus", timeout=600, t0=t0,
+                          msg="transform job still running after {timeout} s")
     if d["TransformJobStatus"] != "Completed":
         log(f"  transform job {d['TransformJobStatus']}: {d.get('FailureReason')}")
         return None
@@ -264,10 +169,7 @@ def bench_transform(a, sm, s3):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--loadgen", required=True)
-    ap.add_argument("--sagelite", required=True)
-    ap.add_argument("--python", default="/usr/bin/python3")
+    ap = host_args(argparse.ArgumentParser())
     ap.add_argument("--deploys", type=int, default=5)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--duration", type=float, default=5)
@@ -334,10 +236,7 @@ def main():
                   "(the job completes without .out objects) | | | reported |")
     finally:
         sl.stop()
-        if a.keep:
-            log(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        remove_or_keep(tmp, a.keep)
 
 
 if __name__ == "__main__":

@@ -11,12 +11,8 @@
 # 2 minutes on 2 cores (plus the transform); --quick: under a minute.
 set -euo pipefail
 cd "$(dirname "$0")"
-bin=${SAGELITE_BIN:-../build/release/sagelite}
-[ -x "$bin" ] || { echo "build first: $bin missing (scripts/test.sh or configure in build/release)" >&2; exit 1; }
+. ./lib.sh
+need_sagelite
 ./setup.sh
-loadgen=.venv/bin/epload
-if [ ! -x "$loadgen" ] || [ epload.c -nt "$loadgen" ] || [ httpconn.h -nt "$loadgen" ] ||
-	[ sigv4lite.h -nt "$loadgen" ] || [ loadgen.h -nt "$loadgen" ]; then
-	gcc -O2 -std=gnu11 -Wall -Wextra -Wno-unused-function -o "$loadgen" epload.c -lcrypto -lpthread
-fi
+build_loadgen epload -Wno-unused-function
 exec .venv/bin/python endpoints.py --loadgen "$(realpath "$loadgen")" --sagelite "$(realpath "$bin")" "$@"

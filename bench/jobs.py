@@ -24,19 +24,14 @@ weights mostly are) to $SM_MODEL_DIR; one unmeasured job first.
 import argparse
 import os
 import shutil
-import signal
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 
-import boto3
-from botocore.config import Config
+import benchlib
+from benchlib import ROLE, ROOT, loadavg, log, stop_process
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-ROLE = "arn:aws:iam::000000000000:role/SageMakerRole"
 BUCKET = "jobs-bench"
 LOG_GROUP = "/aws/sagemaker/TrainingJobs"
 
@@ -51,35 +46,14 @@ exit 0
 """
 
 
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-def loadavg():
-    with open("/proc/loadavg") as f:
-        return " ".join(f.read().split()[:3])
-
-
 def start_sagelite(tmp, rmap, extra):
-    data = os.path.join(tmp, "data")
-    os.makedirs(data)
-    errf = open(os.path.join(tmp, "sagelite.log"), "w")
-    exe = os.path.join(tmp, "slbench-jobsd")  # a private copy under its own name
-    shutil.copy2(SAGELITE, exe)
-    proc = subprocess.Popen([exe, "serve", "--listen", "127.0.0.1:0", "--data-dir", data,
-                             "--executor", "host", "--runtime-map", rmap, *extra],
-                            stdout=subprocess.PIPE, stderr=errf, text=True)
-    line = proc.stdout.readline()
-    if not line.startswith("listening on"):
-        raise RuntimeError(f"sagelite did not start: {line!r}")
-    return proc, int(line.strip().rsplit(":", 1)[1]), errf.name
+    proc, port, errf = benchlib.start_daemon(SAGELITE, tmp, "slbench-jobsd",
+                                             ["--executor", "host", "--runtime-map", rmap, *extra])
+    return proc, port, errf.name
 
 
 def clients(port):
-    kw = dict(endpoint_url=f"http://127.0.0.1:{port}", aws_access_key_id="test",
-              aws_secret_access_key="test", region_name="us-east-1",
-              config=Config(retries={"max_attempts": 1}))
-    return boto3.client("sagemaker", **kw), boto3.client("s3", **kw), boto3.client("logs", **kw)
+    return tuple(benchlib.client(port, svc) for svc in ("sagemaker", "s3", "logs"))
 
 
 def log_lines(logs, job):
@@ -168,16 +142,7 @@ def main():
     SAGELITE = cfg.sagelite
 
     tmp = tempfile.mkdtemp(prefix="sl-bench-jobs-")
-    # The script may not live under /tmp: the job's bubblewrap sandbox
-    # mounts a private /tmp over it.  bench/.venv is ours and ignored by git.
-    ctr = tempfile.mkdtemp(prefix="jobs-bench-ctr-", dir=os.path.join(HERE, ".venv"))
-    script = os.path.join(ctr, "noop.sh")
-    with open(script, "w") as f:
-        f.write(SCRIPT)
-    os.chmod(script, 0o755)
-    rmap = os.path.join(ctr, "runtimes.conf")
-    with open(rmap, "w") as f:
-        f.write(f"local/noop-trainer:* {script}\n")
+    ctr, _, rmap = benchlib.runtime_dir("jobs-bench-ctr-", "noop.sh", SCRIPT, "local/noop-trainer:*")
     ver = subprocess.run([SAGELITE, "version"], capture_output=True, text=True).stdout.strip()
     load0 = loadavg()
     log(f"jobs bench: {SAGELITE} ({ver}), --executor host, {os.cpu_count()} CPUs, "
@@ -204,12 +169,7 @@ def main():
                     f"{r['artifact']:,} bytes")
             series[label] = rs
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         if not cfg.keep:
             shutil.rmtree(tmp, ignore_errors=True)
             shutil.rmtree(ctr, ignore_errors=True)

@@ -12,7 +12,7 @@
 # 30 s with the default 10 jobs per series.
 set -euo pipefail
 cd "$(dirname "$0")"
-bin=${SAGELITE_BIN:-../build/release/sagelite}
-[ -x "$bin" ] || { echo "build first: $bin missing (scripts/test.sh or configure in build/release)" >&2; exit 1; }
+. ./lib.sh
+need_sagelite
 ./setup.sh
 exec .venv/bin/python jobs.py --sagelite "$(realpath "$bin")" "$@"

@@ -7,56 +7,14 @@ machine, so it and the server share the CPUs.
 """
 import argparse
 import os
-import re
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-def parse_kv(line):
-    return {k: v for k, v in re.findall(r"(\w+)=(\S+)", line)}
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def cpu_ticks(pid):
-    """utime+stime of a process, in seconds."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def hwm_mb(pid):
-    return rss_mb(pid, "VmHWM:")
-
-
-def rss_mb(pid, field="VmRSS:"):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith(field):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+import benchlib
+from benchlib import ROOT, cpu_secs, hwm_mb, log, parse_kv, rss_mb
 
 
 class RssSampler:
@@ -83,22 +41,15 @@ class RssSampler:
         self.max = max(self.max, rss_mb(self.pid))
 
 
-class Server:
-    def __init__(self, name, tmp):
-        self.name, self.tmp, self.proc, self.port = name, tmp, None, None
-
-    @property
-    def pid(self):
-        return self.proc.pid
-
+class Server(benchlib.Server):
     def load(self, *args, timeout=None, check=True):
         """Run s3load against this server; returns its key=value line as a dict."""
         cmd = [LOADGEN, "--port", str(self.port), *map(str, args)]
         t0 = time.monotonic()
-        c0 = cpu_ticks(self.pid)
+        c0 = cpu_secs(self.pid)
         r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                            timeout=timeout)
-        c1 = cpu_ticks(self.pid)
+        c1 = cpu_secs(self.pid)
         if r.stderr.strip():
             log(f"  [{self.name}] s3load: {r.stderr.strip()[:600]}")
         if r.returncode != 0:
@@ -111,63 +62,16 @@ class Server:
         out["_server_cpu"] = c1 - c0
         return out
 
-    def diagnose(self):
-        if self.proc.poll() is not None:
-            log(f"  [{self.name}] the server exited with status {self.proc.returncode}")
-        try:
-            with open(self.errf.name, "rb") as f:
-                f.seek(0, 2)
-                f.seek(max(0, f.tell() - 1500))
-                tail = f.read().decode(errors="replace").splitlines()[1:]
-            log(f"  [{self.name}] server log ends:\n    " + "\n    ".join(tail[-8:]))
-        except OSError:
-            pass
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
 
 def start_sagelite(tmp):
-    s = Server("sagelite", tmp)
-    data = os.path.join(tmp, "data")
-    os.makedirs(data)
-    s.errf = open(os.path.join(tmp, "sagelite.log"), "w")
     # The release binary, exec'd through a symlink with its own name: on a
     # shared machine another session's `pkill sagelite` should not stop
     # the daemon under measurement (it did, twice, while writing this).
-    exe = os.path.join(tmp, "slbench-s3d")
-    os.symlink(SAGELITE, exe)
-    s.proc = subprocess.Popen([exe, "serve", "--listen", "127.0.0.1:0", "--data-dir", data],
-                              stdout=subprocess.PIPE, stderr=s.errf, text=True)
-    line = s.proc.stdout.readline()
-    if not line.startswith("listening on"):
-        raise RuntimeError(f"sagelite did not start: {line!r}")
-    s.port = int(line.strip().rsplit(":", 1)[1])
-    return s
+    return benchlib.start_sagelite_server(Server, tmp, SAGELITE, "slbench-s3d", copy=False)
 
 
 def start_moto(tmp):
-    s = Server("moto", tmp)
-    s.port = free_port()
-    s.errf = open(os.path.join(tmp, "moto.log"), "w")
-    s.proc = subprocess.Popen([os.path.join(HERE, ".venv", "bin", "moto_server"), "-H", "127.0.0.1",
-                               "-p", str(s.port)], stdout=s.errf, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", s.port), timeout=0.5).close()
-            return s
-        except OSError:
-            if s.proc.poll() is not None:
-                raise RuntimeError("moto_server exited at start")
-            time.sleep(0.1)
-    raise RuntimeError("moto_server did not start in 60 s")
+    return benchlib.start_moto(Server, tmp)
 
 
 def check_timed(name, r, size=None):

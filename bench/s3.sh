@@ -12,12 +12,8 @@
 # a 64 MiB object, 10,000 listed keys; about 30 s.
 set -euo pipefail
 cd "$(dirname "$0")"
-bin=${SAGELITE_BIN:-../build/release/sagelite}
-[ -x "$bin" ] || { echo "build first: $bin missing (scripts/test.sh or configure in build/release)" >&2; exit 1; }
+. ./lib.sh
+need_sagelite
 ./setup.sh
-loadgen=.venv/bin/s3load
-if [ ! -x "$loadgen" ] || [ s3load.c -nt "$loadgen" ] || [ httpconn.h -nt "$loadgen" ] ||
-	[ sigv4lite.h -nt "$loadgen" ] || [ loadgen.h -nt "$loadgen" ]; then
-	gcc -O2 -std=gnu11 -Wall -Wextra -o "$loadgen" s3load.c -lcrypto -lpthread
-fi
+build_loadgen s3load
 exec .venv/bin/python s3.py --loadgen "$loadgen" --sagelite "$(realpath "$bin")" "$@"

@@ -22,56 +22,16 @@ import argparse
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 
-import boto3
-from botocore.config import Config
+import benchlib
+from benchlib import ROLE, ROOT, cpu_secs, loadavg, log, parse_kv, rss_mb
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-ROLE = "arn:aws:iam::000000000000:role/SageMakerRole"
 IMAGE = "local/noop-trainer:1"
 BUCKET = "sm-bench"
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-def parse_kv(line):
-    return {k: v for k, v in re.findall(r"(\w+)=(\S+)", line)}
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def cpu_secs(pid):
-    """utime+stime of a process (all its threads), in seconds."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_mb(pid, field="VmRSS:"):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith(field):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 def thread_cpu(pid):
@@ -123,24 +83,9 @@ def report_profile(name, snap, res):
         res["perf"] = prof[:12]
 
 
-def loadavg():
-    with open("/proc/loadavg") as f:
-        return " ".join(f.read().split()[:3])
-
-
-class Server:
-    def __init__(self, name, tmp):
-        self.name, self.tmp, self.proc, self.port = name, tmp, None, None
-
-    @property
-    def pid(self):
-        return self.proc.pid
-
+class Server(benchlib.Server):
     def client(self, service):
-        return boto3.client(service, endpoint_url=f"http://127.0.0.1:{self.port}",
-                            aws_access_key_id="test", aws_secret_access_key="test",
-                            region_name="us-east-1",
-                            config=Config(retries={"max_attempts": 1}))
+        return benchlib.client(self.port, service)
 
     def load(self, *args, timeout=None, profile_after=None):
         """Run smload against this server; returns its key=value line as a
@@ -207,67 +152,20 @@ class Server:
             prev = cur
         return time.monotonic() - t0
 
-    def diagnose(self):
-        if self.proc.poll() is not None:
-            log(f"  [{self.name}] the server exited with status {self.proc.returncode}")
-        try:
-            with open(self.errf.name, "rb") as f:
-                f.seek(0, 2)
-                f.seek(max(0, f.tell() - 1500))
-                tail = f.read().decode(errors="replace").splitlines()[1:]
-            log(f"  [{self.name}] server log ends:\n    " + "\n    ".join(tail[-8:]))
-        except OSError:
-            pass
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
 
 def start_sagelite(tmp):
-    s = Server("sagelite", tmp)
-    data = os.path.join(tmp, "data")
-    os.makedirs(data)
-    s.errf = open(os.path.join(tmp, "sagelite.log"), "w")
     # A private copy of the release binary under its own name: a rebuild of
     # build/release during the run does not change what is measured, and
     # another session's `pkill sagelite` does not stop it.
-    exe = os.path.join(tmp, "slbench-smd")
-    shutil.copy2(SAGELITE, exe)
     # --max-training-instances 0: the test executor completes jobs a little
     # after CreateTrainingJob returns, and loading 100,000 jobs at ~2,000/s
     # would otherwise run into the default limit of 20 InProgress instances.
-    s.proc = subprocess.Popen([exe, "serve", "--listen", "127.0.0.1:0", "--data-dir", data,
-                               "--executor", "test", "--max-training-instances", "0"],
-                              stdout=subprocess.PIPE, stderr=s.errf, text=True)
-    line = s.proc.stdout.readline()
-    if not line.startswith("listening on"):
-        raise RuntimeError(f"sagelite did not start: {line!r}")
-    s.port = int(line.strip().rsplit(":", 1)[1])
-    return s
+    return benchlib.start_sagelite_server(Server, tmp, SAGELITE, "slbench-smd",
+                                          ["--executor", "test", "--max-training-instances", "0"])
 
 
 def start_moto(tmp):
-    s = Server("moto", tmp)
-    s.port = free_port()
-    s.errf = open(os.path.join(tmp, "moto.log"), "w")
-    s.proc = subprocess.Popen([os.path.join(HERE, ".venv", "bin", "moto_server"), "-H", "127.0.0.1",
-                               "-p", str(s.port)], stdout=s.errf, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", s.port), timeout=0.5).close()
-            return s
-        except OSError:
-            if s.proc.poll() is not None:
-                raise RuntimeError("moto_server exited at start")
-            time.sleep(0.1)
-    raise RuntimeError("moto_server did not start in 60 s")
+    return benchlib.start_moto(Server, tmp)
 
 
 def create_one(s, name):

@@ -15,12 +15,8 @@
 # round; under a minute.
 set -euo pipefail
 cd "$(dirname "$0")"
-bin=${SAGELITE_BIN:-../build/release/sagelite}
-[ -x "$bin" ] || { echo "build first: $bin missing (scripts/test.sh or configure in build/release)" >&2; exit 1; }
+. ./lib.sh
+need_sagelite
 ./setup.sh
-loadgen=.venv/bin/smload
-if [ ! -x "$loadgen" ] || [ smload.c -nt "$loadgen" ] || [ httpconn.h -nt "$loadgen" ] ||
-	[ sigv4lite.h -nt "$loadgen" ] || [ loadgen.h -nt "$loadgen" ]; then
-	gcc -O2 -std=gnu11 -Wall -Wextra -o "$loadgen" smload.c -lcrypto -lpthread
-fi
+build_loadgen smload
 exec .venv/bin/python sagemaker.py --loadgen "$loadgen" --sagelite "$(realpath "$bin")" "$@"

@@ -18,18 +18,14 @@ transform ≥ 80 % of raw predict throughput."""
 import argparse
 import io
 import json
-import os
 import statistics
 import subprocess
-import sys
 import tarfile
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from endpoints import Sagelite, log  # noqa: E402
+from benchlib import ROLE, Sagelite, log, not_in_progress, wait_status
 
-ROLE = "arn:aws:iam::000000000000:role/SageMakerRole"
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
 BUCKET = "transform-bench"
 SYS_PYTHON = "/usr/bin/python3"
@@ -79,8 +75,8 @@ def main():
             OutputDataConfig={"S3OutputPath": f"s3://{BUCKET}/model"},
             ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 1},
             StoppingCondition={"MaxRuntimeInSeconds": 600})
-        while (t := sm.describe_training_job(TrainingJobName="bench-train"))["TrainingJobStatus"] == "InProgress":
-            time.sleep(0.1)
+        t, _ = wait_status(lambda: sm.describe_training_job(TrainingJobName="bench-train"),
+                           "TrainingJobStatus", not_in_progress, poll=0.1)
         assert t["TrainingJobStatus"] == "Completed", t.get("FailureReason")
         art = t["ModelArtifacts"]["S3ModelArtifacts"]
         sm.create_model(ModelName="bench-model", ExecutionRoleArn=ROLE,
@@ -99,8 +95,8 @@ def main():
                                     "ContentType": "text/csv", "SplitType": "Line"},
                     TransformOutput={"S3OutputPath": f"s3://{BUCKET}/{name}"},
                     TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1})
-                while (d := sm.describe_transform_job(TransformJobName=name))["TransformJobStatus"] == "InProgress":
-                    time.sleep(0.02)
+                d, _ = wait_status(lambda: sm.describe_transform_job(TransformJobName=name),
+                                   "TransformJobStatus", not_in_progress, poll=0.02)
                 times.append(time.monotonic() - t0)
                 assert d["TransformJobStatus"] == "Completed", d.get("FailureReason")
                 body = s3.get_object(Bucket=BUCKET, Key=f"{name}/test.csv.out")["Body"].read()

@@ -10,8 +10,7 @@
 # About a minute on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")"
-bin=${SAGELITE_BIN:-../build/release/sagelite}
-[ -x "$bin" ] || { echo "build first: $bin missing" >&2; exit 1; }
-[ -x "$(dirname "$bin")/sagelite-xgboost" ] || { echo "$(dirname "$bin")/sagelite-xgboost missing (configured without libxgboost?)" >&2; exit 1; }
+. ./lib.sh
+need_sagelite xgboost
 ./setup.sh
 exec .venv/bin/python transform.py --sagelite "$(realpath "$bin")" "$@"

@@ -26,16 +26,12 @@ import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 
-import boto3
-from botocore.config import Config
+import benchlib
+from benchlib import ROLE, ROOT, loadavg, log, not_in_progress, wait_status
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-ROLE = "arn:aws:iam::000000000000:role/SageMakerRole"
 BUCKET = "tuning-bench"
 
 TRAINER = r'''#!/usr/bin/python3
@@ -51,28 +47,10 @@ RANGES = {"ContinuousParameterRanges": [
     {"Name": "y", "MinValue": "0.0001", "MaxValue": "1", "ScalingType": "Logarithmic"}]}
 
 
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-def loadavg():
-    with open("/proc/loadavg") as f:
-        return " ".join(f.read().split()[:3])
-
-
 def start_sagelite(tmp, rmap):
-    data = os.path.join(tmp, "data")
-    os.makedirs(data)
-    errf = open(os.path.join(tmp, "sagelite.log"), "w")
-    exe = os.path.join(tmp, "slbench-tuningd")  # a private copy under its own name
-    shutil.copy2(SAGELITE, exe)
-    proc = subprocess.Popen([exe, "serve", "--listen", "127.0.0.1:0", "--data-dir", data,
-                             "--executor", "host", "--runtime-map", rmap],
-                            stdout=subprocess.PIPE, stderr=errf, text=True)
-    line = proc.stdout.readline()
-    if not line.startswith("listening on"):
-        raise RuntimeError(f"sagelite did not start: {line!r}")
-    return proc, int(line.strip().rsplit(":", 1)[1])
+    proc, port, _ = benchlib.start_daemon(SAGELITE, tmp, "slbench-tuningd",
+                                          ["--executor", "host", "--runtime-map", rmap])
+    return proc, port
 
 
 def tuning_job(sm, name, strategy, jobs, seed):
@@ -91,11 +69,9 @@ def tuning_job(sm, name, strategy, jobs, seed):
             "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1,
                                "VolumeSizeInGB": 1},
             "StoppingCondition": {"MaxRuntimeInSeconds": 60}})
-    while True:
-        d = sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
-        if d["HyperParameterTuningJobStatus"] != "InProgress":
-            break
-        time.sleep(0.05)
+    d, _ = wait_status(
+        lambda: sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name),
+        "HyperParameterTuningJobStatus", not_in_progress)
     if d["HyperParameterTuningJobStatus"] != "Completed":
         raise RuntimeError(f"{name}: {d['HyperParameterTuningJobStatus']} {d.get('FailureReason')}")
     kids, token = [], None
@@ -142,24 +118,15 @@ def main():
     SAGELITE = cfg.sagelite
 
     tmp = tempfile.mkdtemp(prefix="sl-bench-tuning-")
-    ctr = tempfile.mkdtemp(prefix="tuning-bench-ctr-", dir=os.path.join(HERE, ".venv"))
-    prog = os.path.join(ctr, "objective.py")
-    with open(prog, "w") as f:
-        f.write(TRAINER)
-    os.chmod(prog, 0o755)
-    rmap = os.path.join(ctr, "runtimes.conf")
-    with open(rmap, "w") as f:
-        f.write(f"local/objective-trainer:* {prog}\n")
+    ctr, _, rmap = benchlib.runtime_dir("tuning-bench-ctr-", "objective.py", TRAINER,
+                                        "local/objective-trainer:*")
     ver = subprocess.run([SAGELITE, "version"], capture_output=True, text=True).stdout.strip()
     log(f"tuning bench: {SAGELITE} ({ver}), --executor host, {os.cpu_count()} CPUs, "
         f"load average at start {loadavg()}; work dir {tmp}")
     t0 = time.monotonic()
     proc, port = start_sagelite(tmp, rmap)
     try:
-        kw = dict(endpoint_url=f"http://127.0.0.1:{port}", aws_access_key_id="test",
-                  aws_secret_access_key="test", region_name="us-east-1",
-                  config=Config(retries={"max_attempts": 1}))
-        sm, s3 = boto3.client("sagemaker", **kw), boto3.client("s3", **kw)
+        sm, s3 = benchlib.client(port, "sagemaker"), benchlib.client(port, "s3")
         s3.create_bucket(Bucket=BUCKET)
         print(f"## (1) tuning overhead per child, MaxParallelTrainingJobs 1, "
               f"{cfg.overhead_jobs} children (target < 100 ms)\n")

@@ -14,7 +14,7 @@
 # About 2 minutes with the defaults.
 set -euo pipefail
 cd "$(dirname "$0")"
-bin=${SAGELITE_BIN:-../build/release/sagelite}
-[ -x "$bin" ] || { echo "build first: $bin missing (scripts/test.sh or configure in build/release)" >&2; exit 1; }
+. ./lib.sh
+need_sagelite
 ./setup.sh
 exec .venv/bin/python tuning.py --sagelite "$(realpath "$bin")" "$@"

@@ -37,18 +37,15 @@ Everything shares the machine's CPUs.
 import argparse
 import json
 import os
-import re
-import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from endpoints import Sagelite, cpu_secs, epload, instance_port, log  # noqa: E402
+from benchlib import (ROLE, Sagelite, cpu_secs, deploy_endpoint, host_args, log, remove_or_keep,
+                      wait_status)
+from endpoints import epload, instance_port
 
-ROLE = "arn:aws:iam::000000000000:role/SageMakerRole"
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
 BUCKET = "xgb-bench"
 FEATURES = 20
@@ -143,14 +140,9 @@ def bench_transform(a, sm, s3, tmp, model_name):
                         "ContentType": "text/csv", "SplitType": "Line"},
         TransformOutput={"S3OutputPath": f"s3://{BUCKET}/batch-out/", "AssembleWith": "Line"},
         TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1})
-    while True:
-        d = sm.describe_transform_job(TransformJobName=name)
-        if d["TransformJobStatus"] in ("Completed", "Failed", "Stopped"):
-            break
-        if time.monotonic() - t0 > 900:
-            raise SystemExit("transform job still running after 900 s")
-        time.sleep(0.05)
-    wall = time.monotonic() - t0
+    d, wall = wait_status(lambda: sm.describe_transform_job(TransformJobName=name),
+                          "TransformJobStatus", timeout=900, t0=t0,
+                          msg="transform job still running after {timeout} s")
     if d["TransformJobStatus"] != "Completed":
         raise SystemExit(f"transform job {d['TransformJobStatus']}: {d.get('FailureReason')}")
     outs = s3.list_objects_v2(Bucket=BUCKET, Prefix="batch-out/").get("Contents", [])
@@ -164,14 +156,8 @@ def bench_transform(a, sm, s3, tmp, model_name):
 
 
 def wait_job(sm, name, timeout=1800):
-    t0 = time.monotonic()
-    while True:
-        d = sm.describe_training_job(TrainingJobName=name)
-        if d["TrainingJobStatus"] in ("Completed", "Failed", "Stopped"):
-            return d, time.monotonic() - t0
-        if time.monotonic() - t0 > timeout:
-            raise SystemExit(f"{name} still {d['TrainingJobStatus']} after {timeout} s")
-        time.sleep(0.02)
+    return wait_status(lambda: sm.describe_training_job(TrainingJobName=name), "TrainingJobStatus",
+                       timeout=timeout, poll=0.02, msg=name + " still {status} after {timeout} s")
 
 
 def bench_training(a, sm, tmp, runs):
@@ -218,18 +204,7 @@ def deploy(sm, model_data):
     name = "xgb-ep"
     sm.create_model(ModelName=name, ExecutionRoleArn=ROLE,
                     PrimaryContainer={"Image": IMAGE, "ModelDataUrl": model_data})
-    sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[
-        {"VariantName": "AllTraffic", "ModelName": name, "InitialInstanceCount": 1,
-         "InstanceType": "ml.m5.large", "InitialVariantWeight": 1.0}])
-    t0 = time.monotonic()
-    sm.create_endpoint(EndpointName=name, EndpointConfigName=name)
-    while True:
-        st = sm.describe_endpoint(EndpointName=name)["EndpointStatus"]
-        if st == "InService":
-            return name, time.monotonic() - t0
-        if st == "Failed" or time.monotonic() - t0 > 120:
-            raise SystemExit(f"endpoint {st}: {sm.describe_endpoint(EndpointName=name)}")
-        time.sleep(0.01)
+    return name, deploy_endpoint(sm, name, timeout=120)
 
 
 def bench_realtime(a, sl, endpoint, port, row):
@@ -285,10 +260,7 @@ def bench_batch(a, sl, endpoint, port, tmp, model_path):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--loadgen", required=True)
-    ap.add_argument("--sagelite", required=True)
-    ap.add_argument("--python", default="/usr/bin/python3")
+    ap = host_args(argparse.ArgumentParser())
     ap.add_argument("--rows", type=int, default=500000)
     ap.add_argument("--train-runs", type=int, default=3)
     ap.add_argument("--rounds", type=int, default=3)
@@ -370,10 +342,7 @@ def main():
                       "build; see the /invocations row above | | | |")
     finally:
         sl.stop()
-        if a.keep:
-            log(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        remove_or_keep(tmp, a.keep)
 
 
 if __name__ == "__main__":

@@ -12,13 +12,8 @@
 # 5 minutes on 2 cores; --quick: about a minute.
 set -euo pipefail
 cd "$(dirname "$0")"
-bin=${SAGELITE_BIN:-../build/release/sagelite}
-[ -x "$bin" ] || { echo "build first: $bin missing (scripts/test.sh or configure in build/release)" >&2; exit 1; }
-[ -x "$(dirname "$bin")/sagelite-xgboost" ] || { echo "$(dirname "$bin")/sagelite-xgboost missing (configured without libxgboost?)" >&2; exit 1; }
+. ./lib.sh
+need_sagelite xgboost
 ./setup.sh
-loadgen=.venv/bin/epload
-if [ ! -x "$loadgen" ] || [ epload.c -nt "$loadgen" ] || [ httpconn.h -nt "$loadgen" ] ||
-	[ sigv4lite.h -nt "$loadgen" ] || [ loadgen.h -nt "$loadgen" ]; then
-	gcc -O2 -std=gnu11 -Wall -Wextra -Wno-unused-function -o "$loadgen" epload.c -lcrypto -lpthread
-fi
+build_loadgen epload -Wno-unused-function
 exec .venv/bin/python xgboost.py --loadgen "$(realpath "$loadgen")" --sagelite "$(realpath "$bin")" "$@"
