@@ -153,6 +153,11 @@ static void reg_remove(const char *account, const char *name)
 	reg_free(old);
 }
 
+void endpoint_unpublish(const char *account, const char *name)
+{
+	reg_remove(account, name);
+}
+
 /* Instance (v, i) of the endpoint: up or down, on port (0: unchanged). */
 static void reg_set_inst(const char *account, const char *name, int v, int i, int up, int port)
 {

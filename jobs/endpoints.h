@@ -28,6 +28,11 @@ void endpoint_run(const char *account, const char *name);
  * the last process has exited.  Jobs thread. */
 void endpoint_delete(const char *account, const char *name);
 
+/* Take the endpoint out of the live registry now, so no invocation is
+ * routed to it any more (DeleteEndpoint, before JOB_DELETE reaches the
+ * jobs thread).  Any thread. */
+void endpoint_unpublish(const char *account, const char *name);
+
 /* At daemon start, after jobs_start: submit JOB_START for every endpoint
  * left InService, Creating or Updating (their processes died with the
  * previous daemon), JOB_DELETE for those left Deleting.  Returns how many,

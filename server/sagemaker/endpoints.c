@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jobs/endpoints.h"
 #include "jobs/executor.h"
 #include "jobs/lifecycle.h"
 #include "server/util.h"
@@ -489,6 +490,8 @@ int sm_delete_endpoint(struct sl_req *req, const cJSON *in, cJSON *out)
 		return req_fail_generic(req, SL_GE_INTERNAL, STORE_FAILED);
 	if (rc == 0)
 		return fail_in_progress(req, name);
+	/* Invocations fail from now on, not once the jobs thread gets to it. */
+	endpoint_unpublish(req->who.account_id, name);
 	jobs_submit(req->who.account_id, SM_ENDPOINT, name, JOB_DELETE);
 	return 0;
 }
