@@ -247,3 +247,19 @@ int endpoint_settle_deployment(cJSON *doc, void *arg)
 		}
 	return 0;
 }
+
+void training_doc_starting(cJSON *doc, double now)
+{
+	cJSON *hist, *t;
+
+	cJSON_AddStringToObject(doc, "TrainingJobStatus", "InProgress");
+	cJSON_AddStringToObject(doc, "SecondaryStatus", "Starting");
+	cJSON_AddNumberToObject(doc, "CreationTime", now);
+	cJSON_AddNumberToObject(doc, "LastModifiedTime", now);
+	hist = cJSON_AddArrayToObject(doc, "SecondaryStatusTransitions");
+	t = cJSON_CreateObject();
+	cJSON_AddStringToObject(t, "Status", "Starting");
+	cJSON_AddNumberToObject(t, "StartTime", now);
+	cJSON_AddStringToObject(t, "StatusMessage", "Preparing the instances for training");
+	cJSON_AddItemToArray(hist, t);
+}

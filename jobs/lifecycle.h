@@ -38,6 +38,12 @@ int notebook_transition(const char *account, const char *name, const struct sm_m
  * settings take their Desired* values.  -1 (refused) in any other status. */
 int endpoint_settle_deployment(cJSON *doc, void *arg);
 
+/* A new training job's first state, as CreateTrainingJob records it:
+ * InProgress / Starting, CreationTime and LastModifiedTime now, and the
+ * first SecondaryStatusTransitions entry.  Used by the front end and by
+ * tuning jobs creating their children. */
+void training_doc_starting(cJSON *doc, double now);
+
 /* 1 when status is terminal for jobs (Completed, Failed, Stopped). */
 int job_status_terminal(const char *status);
 

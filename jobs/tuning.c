@@ -234,7 +234,7 @@ char *tuning_child_create(const char *account, const char *tuning_name, const ch
 	const char *at = strstr(tuning_arn, ":hyper-parameter-tuning-job/");
 	const char *const *f;
 	const cJSON *v, *st = item(def, "StaticHyperParameters");
-	cJSON *doc = cJSON_CreateObject(), *hist, *tr, *stop, *hp;
+	cJSON *doc = cJSON_CreateObject(), *stop, *hp;
 	char *name, *arn, *p;
 	unsigned char rnd[4];
 	char hex[9];
@@ -271,16 +271,7 @@ char *tuning_child_create(const char *account, const char *tuning_name, const ch
 	for (f = flags; *f; f++)
 		if (!item(doc, *f))
 			cJSON_AddFalseToObject(doc, *f);
-	cJSON_AddStringToObject(doc, "TrainingJobStatus", "InProgress");
-	cJSON_AddStringToObject(doc, "SecondaryStatus", "Starting");
-	cJSON_AddNumberToObject(doc, "CreationTime", now);
-	cJSON_AddNumberToObject(doc, "LastModifiedTime", now);
-	hist = cJSON_AddArrayToObject(doc, "SecondaryStatusTransitions");
-	tr = cJSON_CreateObject();
-	cJSON_AddStringToObject(tr, "Status", "Starting");
-	cJSON_AddNumberToObject(tr, "StartTime", now);
-	cJSON_AddStringToObject(tr, "StatusMessage", "Preparing the instances for training");
-	cJSON_AddItemToArray(hist, tr);
+	training_doc_starting(doc, now);
 	if (smres_create(account, SM_TRAINING_JOB, name, arn, tuning_name, now, doc) != 1) {
 		sl_err("tuning %s: cannot create training job %s", tuning_name, name);
 		free(name);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "jobs/executor.h"
+#include "jobs/lifecycle.h"
 #include "server/server.h"
 #include "sm.h"
 
@@ -156,7 +157,7 @@ static int check_quota(struct sl_req *req, const cJSON *in)
 int sm_create_training_job(struct sl_req *req, const cJSON *in, cJSON *out)
 {
 	const char *name = sm_str(in, "TrainingJobName");
-	cJSON *doc = cJSON_Duplicate(in, 1), *hist, *t;
+	cJSON *doc = cJSON_Duplicate(in, 1);
 	char *arn = sm_arn(req, SM_TRAINING_JOB, name);
 	double now = sl_wall_time();
 	int rc;
@@ -168,16 +169,7 @@ int sm_create_training_job(struct sl_req *req, const cJSON *in, cJSON *out)
 	}
 	cJSON_DeleteItemFromObjectCaseSensitive(doc, "Tags");
 	cJSON_AddStringToObject(doc, "TrainingJobArn", arn);
-	cJSON_AddStringToObject(doc, "TrainingJobStatus", "InProgress");
-	cJSON_AddStringToObject(doc, "SecondaryStatus", "Starting");
-	cJSON_AddNumberToObject(doc, "CreationTime", now);
-	cJSON_AddNumberToObject(doc, "LastModifiedTime", now);
-	hist = cJSON_AddArrayToObject(doc, "SecondaryStatusTransitions");
-	t = cJSON_CreateObject();
-	cJSON_AddStringToObject(t, "Status", "Starting");
-	cJSON_AddNumberToObject(t, "StartTime", now);
-	cJSON_AddStringToObject(t, "StatusMessage", "Preparing the instances for training");
-	cJSON_AddItemToArray(hist, t);
+	training_doc_starting(doc, now);
 	add_defaults(doc);
 	rc = sm_create(req, SM_TRAINING_JOB, name, arn, NULL, in, doc, out);
 	if (rc == 0)
